@@ -1,0 +1,136 @@
+"""The library functions behind the public API and the CLI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.errors import GraphLoadError, InputError
+from kg.extract import run_extractors
+from kg.graph import KnowledgeGraph, build_graph
+from kg.model import Document, Fact, QuantityValue
+from kg.nlp.pipeline import Analysis, analyse, make_nlp
+from kg.sources import read_documents
+
+__all__ = ["Options", "build", "build_documents", "extract", "extract_records", "load", "as_documents"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Options:
+    lexicons: tuple[str, ...] = ()
+    use_crf: bool = True
+    extractors: tuple[str, ...] | None = None
+
+
+def as_documents(items: Iterable[str | Document]) -> Iterator[Document]:
+    """Strings become documents ``doc1``, ``doc2``, …; Documents pass through."""
+    for i, item in enumerate(items, start=1):
+        yield item if isinstance(item, Document) else Document(id=f"doc{i}", text=item)
+
+
+def _analyses(documents: Iterable[Document], options: Options) -> Iterator[tuple[Analysis, list[Fact]]]:
+    nlp = make_nlp(tuple(options.lexicons), options.use_crf)
+    for analysis in analyse(nlp, documents):
+        yield analysis, run_extractors(analysis, options.extractors)
+
+
+def build_documents(
+    documents: Iterable[Document],
+    options: Options = Options(),
+    progress: Callable[[Document], None] | None = None,
+) -> KnowledgeGraph:
+    """Build one graph from documents; empty documents are skipped (and reported via ``progress``)."""
+
+    def nonempty() -> Iterator[Document]:
+        for doc in documents:
+            if progress:
+                progress(doc)
+            if doc.text.strip():
+                yield doc
+            else:
+                log.warning("skipping empty document %s (%s)", doc.id, doc.source or "input")
+
+    results = list(_analyses(nonempty(), options))
+    if not results:
+        raise InputError("no text to build from: every input document is empty", fix="give files with text in them")
+    return build_graph(results)
+
+
+def build(texts: Iterable[str | Document], **options) -> KnowledgeGraph:
+    """Build a graph from texts (or :class:`kg.model.Document` objects)."""
+    return build_documents(as_documents(texts), Options(**options))
+
+
+def load(path: str | Path) -> KnowledgeGraph:
+    """Load a graph written by ``kg build`` (Turtle, N-Triples or JSON-LD, by extension)."""
+    from rdflib import Graph
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"graph file not found: {path}", fix="run `kg build` first or check the path")
+    fmt = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld"}.get(path.suffix.lower(), "turtle")
+    rdf = Graph()
+    try:
+        rdf.parse(path, format=fmt)
+    except Exception as err:  # rdflib's parsers raise assorted exception types
+        msg = str(err).strip().splitlines()
+        raise GraphLoadError(
+            f"cannot parse {path} as {fmt}: {msg[0] if msg else type(err).__name__}",
+            fix="check the file is a graph written by kg (or valid RDF)",
+        ) from None
+    return KnowledgeGraph(rdf)
+
+
+def _span(m) -> dict:
+    return {"text": m.text, "start": m.start, "end": m.end, "entity": m.canonical or m.norm, "type": m.type}
+
+
+def extract_records(documents: Iterable[Document], options: Options = Options()) -> Iterator[dict]:
+    """Per document: entity mentions and facts, offsets into the original text."""
+    for analysis, facts in _analyses(documents, options):
+        triples = []
+        for f in facts:
+            if isinstance(f.obj, str) and f.claim is not None:
+                continue  # a claim without a topic entity is a statement, not a triple
+            if isinstance(f.obj, QuantityValue):
+                q = f.obj
+                obj = {
+                    "value": str(q.value), "unit": q.unit, "text": q.text,
+                    "of": _span(q.of) if q.of else None,
+                    "approximate": q.approximate, "at_least": q.at_least, "more_than": q.more_than,
+                }
+            elif isinstance(f.obj, str):
+                obj = {"value": f.obj}
+            else:
+                obj = _span(f.obj)
+            triple = {
+                "subject": _span(f.subject),
+                "predicate": f.predicate,
+                "object": obj,
+                "confidence": f.confidence,
+                "sentence": {"start": f.sentence.start, "end": f.sentence.end},
+                "extractor": f.extractor,
+            }
+            if f.claim is not None:
+                triple["claim"] = f.claim
+            if f.modality:
+                triple["modality"] = f.modality
+            triples.append(triple)
+        yield {
+            "id": analysis.document.id,
+            "entities": [_span(m) for m in analysis.mentions],
+            "triples": triples,
+        }
+
+
+def extract(texts: Iterable[str | Document], **options) -> list[dict]:
+    """``kg extract`` as a function: one record per text."""
+    return list(extract_records(as_documents(texts), Options(**options)))
+
+
+def read(paths: Iterable[str | Path]) -> Iterator[Document]:
+    return read_documents(paths)

@@ -1,0 +1,79 @@
+"""Exporters, registered by format name. Every file is written atomically
+(temporary file + rename), so an interrupted run never leaves half a file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import networkx as nx
+
+from kg.errors import ConfigError
+from kg.graph import KnowledgeGraph
+
+__all__ = ["EXPORTERS", "export", "write_atomic", "BUILD_OUTPUTS"]
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _rdf(fmt: str) -> Callable[[KnowledgeGraph], str]:
+    return lambda kg: kg.serialize(fmt)
+
+
+def _graphml(kg: KnowledgeGraph) -> str:
+    buf = io.BytesIO()
+    nx.write_graphml(kg.to_networkx(), buf, encoding="utf-8")
+    return buf.getvalue().decode("utf-8")
+
+
+CSV_COLUMNS = ("subject", "predicate", "object", "confidence", "document", "sentence", "extractor", "subject_iri", "object_iri")
+
+
+def _csv(kg: KnowledgeGraph) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(kg.fact_rows())
+    return buf.getvalue()
+
+
+def _html(kg: KnowledgeGraph) -> str:
+    from kg.export.html import render
+
+    return render(kg)
+
+
+EXPORTERS: dict[str, Callable[[KnowledgeGraph], str]] = {
+    "ttl": _rdf("turtle"),
+    "nt": _rdf("nt"),
+    "jsonld": _rdf("json-ld"),
+    "graphml": _graphml,
+    "csv": _csv,
+    "html": _html,
+}
+
+#: What ``kg build`` writes: file name -> format.
+BUILD_OUTPUTS = {"graph.ttl": "ttl", "graph.html": "html", "graph.graphml": "graphml", "triples.csv": "csv"}
+
+
+def export(kg: KnowledgeGraph, fmt: str, path: Path) -> None:
+    if fmt not in EXPORTERS:
+        raise ConfigError(f"unknown export format {fmt!r}", fix="choose from " + ", ".join(EXPORTERS))
+    write_atomic(path, EXPORTERS[fmt](kg))

@@ -1,0 +1,103 @@
+"""The extractor registry and the helpers extractors share.
+
+An extractor is a generator ``fn(analysis) -> Iterator[Fact]`` registered under a
+versioned name (``release.v1``); a behaviour change gets a new name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from kg.errors import ConfigError
+from kg.model import Fact, Mention, Sentence
+from kg.nlp.pipeline import Analysis
+
+__all__ = ["register", "registry", "run_extractors", "SentenceView", "AGENT_TYPES"]
+
+Extractor = Callable[[Analysis], Iterator[Fact]]
+_REGISTRY: dict[str, Extractor] = {}
+
+#: Types that can act: release things, speak, own things.
+AGENT_TYPES = ("COMPANY", "ORG", "GOV", "PERSON")
+#: Characters that end a clause inside a sentence (enumeration commas do not).
+CLAUSE_END = re.compile(r"[，,。；;！？!?：:\n]")
+
+
+def register(name: str) -> Callable[[Extractor], Extractor]:
+    def deco(fn: Extractor) -> Extractor:
+        if name in _REGISTRY:
+            raise ConfigError(f"extractor {name!r} registered twice")
+        _REGISTRY[name] = fn
+        return fn
+
+    return deco
+
+
+def registry() -> dict[str, Extractor]:
+    from kg.extract import attribution, quantities, relations, roles  # noqa: F401  (registration)
+
+    return dict(sorted(_REGISTRY.items()))
+
+
+def run_extractors(analysis: Analysis, names: tuple[str, ...] | None = None) -> list[Fact]:
+    """All facts of one document from the chosen extractors, deduplicated, in text order."""
+    available = registry()
+    if names is None:
+        names = tuple(available)
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise ConfigError(f"unknown extractor {unknown[0]!r}", fix="choose from " + ", ".join(available))
+    facts: dict[tuple, Fact] = {}
+    for name in names:
+        for fact in available[name](analysis):
+            key = (fact.subject.start, fact.predicate, _obj_key(fact.obj), fact.sentence.start)
+            if key not in facts or facts[key].confidence < fact.confidence:
+                facts[key] = fact
+    return sorted(facts.values(), key=lambda f: (f.sentence.start, f.subject.start, f.predicate, _obj_key(f.obj)))
+
+
+def _obj_key(obj) -> tuple:
+    if isinstance(obj, Mention):
+        return (obj.start, obj.end, "")
+    if isinstance(obj, str):
+        return (-1, -1, obj)
+    return (obj.of.start if obj.of else -1, -1, obj.text)
+
+
+class SentenceView:
+    """One sentence with its mentions and Simplified text, for pattern matching."""
+
+    def __init__(self, analysis: Analysis, sentence: Sentence) -> None:
+        self.analysis = analysis
+        self.sentence = sentence
+        self.view = analysis.view[sentence.start : sentence.end]
+        self.mentions = [m for m in analysis.mentions if sentence.start <= m.start and m.end <= sentence.end]
+
+    def rel(self, pos: int) -> int:
+        """Absolute offset -> offset in ``view``."""
+        return pos - self.sentence.start
+
+    def clause_bounds(self, pos: int) -> tuple[int, int]:
+        """Absolute start/end of the clause containing absolute offset ``pos``."""
+        rel = self.rel(pos)
+        start = 0
+        for m in CLAUSE_END.finditer(self.view, 0, rel):
+            start = m.end()
+        m = CLAUSE_END.search(self.view, rel)
+        end = m.start() if m else len(self.view)
+        return self.sentence.start + start, self.sentence.start + end
+
+    def between(self, a: int, b: int) -> str:
+        """Simplified text between absolute offsets a and b."""
+        return self.analysis.view[a:b]
+
+    def mentions_in(self, start: int, end: int, types: tuple[str, ...]) -> list[Mention]:
+        return [m for m in self.mentions if start <= m.start and m.end <= end and m.type in types]
+
+
+def sentences(analysis: Analysis) -> Iterator[SentenceView]:
+    for sentence in analysis.sentences:
+        view = SentenceView(analysis, sentence)
+        if view.mentions:
+            yield view

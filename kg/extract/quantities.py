@@ -1,0 +1,160 @@
+"""Quantities: who owns how many of what, and measured values.
+
+中国电信现拥有700多个数据中心,3000多个边缘计算中心,51.3万个IDC机架 -> three ``owns``
+facts to Quantity values (700, 个, of 数据中心, at least); 总算力规模预计将达到6.2Eflops ->
+``hasQuantity`` 6.2 EFLOPS of 总算力规模 (hedged)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+
+from kg.extract.base import AGENT_TYPES, SentenceView, register
+from kg.model import Fact, Mention, QuantityValue
+from kg.nlp.pipeline import Analysis
+
+__all__ = ["parse_quantity", "owns", "measures"]
+
+MAGNITUDES = {
+    "万亿": 10**12, "千亿": 10**11, "百亿": 10**10, "十亿": 10**9, "亿": 10**8,
+    "千万": 10**7, "百万": 10**6, "十万": 10**5, "万": 10**4, "千": 10**3, "百": 10**2,
+}
+_PARTS = re.compile(
+    r"^(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?)"
+    r"(?P<mag>万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千|百)?(?P<fuzz>多|余|几)?\s?(?P<unit>.*)$"
+)
+_MORE_THAN = re.compile(r"(?:超过|突破|逾|超|高于|大于|多于)$")
+_APPROX = re.compile(r"(?:约|近|大约|接近|将近|左右)$")
+
+
+def parse_quantity(norm: str, original: str, context_before: str = "") -> QuantityValue | None:
+    """Normalise a number with magnitude and unit: 51.3万个 -> 513000 个; 700多个 -> 700, at least.
+
+    ``norm`` is the Simplified text used for parsing; ``original`` is kept for the unit label."""
+    m = _PARTS.match(norm)
+    if not m:
+        return None
+    num = m.group("num").replace(",", "")
+    try:
+        if num[0].isdigit():
+            value = Decimal(num)
+        else:
+            import cn2an
+
+            value = Decimal(str(cn2an.cn2an(num, "smart")))
+    except (InvalidOperation, ValueError, KeyError):
+        return None
+    if m.group("mag"):
+        value *= MAGNITUDES[m.group("mag")]
+    if value == value.to_integral_value():
+        value = value.to_integral_value()
+    else:
+        value = value.normalize()
+    unit = original[m.start("unit") :].strip() or m.group("unit")
+    if unit.lower().endswith("flops"):
+        unit = unit[:-5].upper() + "FLOPS"
+    fuzzy = m.group("fuzz") is not None
+    return QuantityValue(
+        value=value,
+        unit=unit,
+        text=original,
+        approximate=fuzzy or bool(_APPROX.search(context_before)),
+        at_least=fuzzy,
+        more_than=bool(_MORE_THAN.search(context_before)),
+    )
+
+
+OWN_VERBS = re.compile(r"拥有|持有|建有|运营着?|管理着?|部署了?|建成了?|共有|现有")
+_LIST_SEP = re.compile(r"^(?:[，,、]|和|及|以及|与)$")
+_ITEM_END = re.compile(r"[，,、。；;！？\n]|和|及|以及")
+VALUE_TYPES = ("QUANTITY", "MONEY", "PERCENT")
+OF_TYPES = ("FACILITY", "CONCEPT", "PRODUCT")
+
+
+def _value(analysis: Analysis, q: Mention, of: Mention | None) -> QuantityValue | None:
+    before = analysis.view[max(0, q.start - 4) : q.start]
+    value = parse_quantity(q.norm, q.text, before)
+    if value is None:
+        return None
+    return QuantityValue(value.value, value.unit, value.text, of, value.approximate, value.at_least, value.more_than)
+
+
+def _of(view: SentenceView, q: Mention, limit: int) -> Mention | None:
+    """What is counted: the mention right after the number, or the noun phrase up to the item's end."""
+    nxt = [m for m in view.mentions if m.start == q.end and m.type in OF_TYPES]
+    if nxt:
+        return nxt[0]
+    tail = view.analysis.view[q.end : limit]
+    m = _ITEM_END.search(tail)
+    stop = q.end + (m.start() if m else len(tail))
+    if not 1 < stop - q.end <= 12:
+        return None
+    text = view.analysis.document.text[q.end : stop]
+    return Mention(q.end, stop, text, "CONCEPT", view.analysis.view[q.end : stop], "pattern")
+
+
+@register("owns.v1")
+def owns(analysis: Analysis) -> Iterator[Fact]:
+    for sentence in analysis.sentences:
+        view = SentenceView(analysis, sentence)
+        for verb in OWN_VERBS.finditer(view.view):
+            v_start, v_end = sentence.start + verb.start(), sentence.start + verb.end()
+            c_start, _ = view.clause_bounds(v_start)
+            subjects = view.mentions_in(c_start, v_start, AGENT_TYPES)
+            if not subjects or v_start - subjects[-1].end > 6:
+                continue
+            subject = subjects[-1]
+            values = [m for m in view.mentions if m.start >= v_end and m.type == "QUANTITY"]
+            pos = v_end
+            for q in values:
+                if q.start - pos > 3 and not _LIST_SEP.match(view.between(pos, q.start).strip()):
+                    break
+                of = _of(view, q, sentence.end)
+                value = _value(analysis, q, of)
+                if value is None:
+                    break
+                yield Fact(subject, "owns", value, sentence, "owns.v1", 0.8 if q.start - v_end <= 2 else 0.7, modality="asserted")
+                pos = of.end if of else q.end
+
+
+MEASURE_VERBS = re.compile(r"(?:预计)?(?:将)?(?:达到|突破|超过|达|为|约为|增至|提升至|升至|降至)")
+HEDGE = re.compile(r"预计|将|有望|或")
+
+
+@register("measure.v1")
+def measures(analysis: Analysis) -> Iterator[Fact]:
+    """SUBJECT的MEASURE(预计将)达到VALUE: hasQuantity with the measure as ``of``.
+
+    Without a subject in the clause, the sentence's last agent before it is used."""
+    for sentence in analysis.sentences:
+        view = SentenceView(analysis, sentence)
+        for q in view.mentions:
+            if q.type not in VALUE_TYPES:
+                continue
+            c_start, _ = view.clause_bounds(q.start)
+            head = view.between(c_start, q.start)
+            verb = None
+            for verb in MEASURE_VERBS.finditer(head):
+                pass
+            if verb is None or c_start + verb.end() != q.start:
+                continue
+            v_start = c_start + verb.start()
+            agents = view.mentions_in(sentence.start, v_start, AGENT_TYPES)
+            if not agents:
+                continue
+            subject = agents[-1]
+            in_clause = subject.start >= c_start
+            m_start = subject.end if in_clause else c_start
+            measure_view = analysis.view[m_start:v_start]
+            lead = len(measure_view) - len(measure_view.lstrip("的 "))
+            m_start += lead
+            if not 1 < v_start - m_start <= 12 or OWN_VERBS.search(analysis.view[m_start:v_start]):
+                continue
+            of = Mention(m_start, v_start, analysis.document.text[m_start:v_start], "CONCEPT", analysis.view[m_start:v_start], "pattern")
+            value = _value(analysis, q, of)
+            if value is None:
+                continue
+            hedged = bool(HEDGE.search(view.between(v_start, q.start)))
+            confidence = (0.75 if in_clause else 0.6) * (0.9 if hedged else 1.0)
+            yield Fact(subject, "hasQuantity", value, sentence, "measure.v1", round(confidence, 3), modality="hedged" if hedged else "asserted")

@@ -1,0 +1,140 @@
+"""Trigger-verb relations between two mentions in one clause: released, basedOn,
+and the FinRE-aligned finance relations (acquires, investsIn, cooperatesWith, …)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from kg.extract.base import AGENT_TYPES, SentenceView, register, sentences
+from kg.model import Fact, Mention
+from kg.nlp.pipeline import Analysis
+
+__all__ = ["TRIGGERS", "released", "based_on", "finance"]
+
+HEDGES = re.compile(r"将|拟|计划|有望|或将|可能|预计|准备")
+NEGATION = re.compile(r"未(?!来)|没有|不会|否认")
+
+
+@dataclass(frozen=True)
+class Trigger:
+    predicate: str
+    pattern: re.Pattern[str]
+    subject_types: tuple[str, ...]
+    object_types: tuple[str, ...]
+
+
+ORGS = ("COMPANY", "ORG", "GOV")
+#: Active-voice triggers: SUBJECT … TRIGGER … OBJECT within one clause.
+TRIGGERS = (
+    Trigger("released", re.compile(r"发布|释出|推出|上线|开源|亮相|面世"), AGENT_TYPES, ("PRODUCT",)),
+    Trigger("plansToAcquire", re.compile(r"拟收购|计划收购|拟购买"), ORGS + ("PERSON",), ORGS),
+    Trigger("acquires", re.compile(r"(?<!拟)(?<!计划)收购|并购"), ORGS + ("PERSON",), ORGS),
+    Trigger("increasesStakeIn", re.compile(r"增持"), ORGS + ("PERSON",), ORGS),
+    Trigger("reducesStakeIn", re.compile(r"减持"), ORGS + ("PERSON",), ORGS),
+    Trigger("holdsSharesIn", re.compile(r"持有|持股|控股"), ORGS + ("PERSON",), ORGS),
+    Trigger("investsIn", re.compile(r"入股|投资|参股"), ORGS + ("PERSON",), ORGS),
+    Trigger("injectsCapitalInto", re.compile(r"注资|增资"), ORGS + ("PERSON",), ORGS),
+    Trigger("establishes", re.compile(r"成立|设立|创办|创立"), ORGS + ("PERSON",), ORGS),
+    Trigger("analyzes", re.compile(r"分析"), ORGS + ("PERSON",), ORGS),
+    Trigger("helps", re.compile(r"帮助|扶持|支持"), ORGS, ORGS),
+    Trigger("issues", re.compile(r"发行"), ORGS, ORGS + ("PRODUCT",)),
+    Trigger("transfersTo", re.compile(r"转让给|出售给"), ORGS + ("PERSON",), ORGS + ("PERSON",)),
+    Trigger("ordersFrom", re.compile(r"采购|订购"), ORGS, ORGS),
+    Trigger("owesDebtTo", re.compile(r"欠款|拖欠"), ORGS + ("PERSON",), ORGS + ("PERSON",)),
+    Trigger("restructures", re.compile(r"重组"), ORGS, ORGS),
+    Trigger("backdoorListsVia", re.compile(r"借壳"), ORGS, ORGS),
+)
+#: Symmetric triggers: A 与/和/同 B … TRIGGER.
+JOINT = (
+    ("cooperatesWith", re.compile(r"合作")),
+    ("signsWith", re.compile(r"签约|签署|签订")),
+    ("jointVentureWith", re.compile(r"合资")),
+    ("mergesWith", re.compile(r"合并")),
+    ("negotiatesWith", re.compile(r"商讨|洽谈|谈判")),
+    ("inDisputeWith", re.compile(r"纠纷|诉讼|起诉")),
+    ("competesWith", re.compile(r"竞争")),
+    ("tradesWith", re.compile(r"交易")),
+)
+_WITH = re.compile(r"^(?:与|和|同|跟)$")
+
+
+def _fact(view: SentenceView, s: Mention, predicate: str, o: Mention, name: str, gap: int) -> Fact:
+    clause = view.between(*view.clause_bounds(s.start))
+    confidence = 0.85 if gap <= 4 else 0.7
+    modality = "asserted"
+    if NEGATION.search(clause):
+        confidence, modality = confidence * 0.5, "negated"
+    elif HEDGES.search(clause):
+        confidence, modality = confidence * 0.9, "hedged"
+    return Fact(s, predicate, o, view.sentence, name, round(confidence, 3), modality=modality)
+
+
+def _triggered(analysis: Analysis, triggers: tuple[Trigger, ...], name: str) -> Iterator[Fact]:
+    for view in sentences(analysis):
+        for trig in triggers:
+            for m in trig.pattern.finditer(view.view):
+                t_start, t_end = view.sentence.start + m.start(), view.sentence.start + m.end()
+                c_start, c_end = view.clause_bounds(t_start)
+                subjects = view.mentions_in(c_start, t_start, trig.subject_types)
+                if not subjects:
+                    continue
+                subject = subjects[-1]
+                for obj in view.mentions_in(t_end, c_end, trig.object_types):
+                    if obj.norm == subject.norm:
+                        continue
+                    yield _fact(view, subject, trig.predicate, obj, name, t_start - subject.end)
+
+
+@register("release.v1")
+def released(analysis: Analysis) -> Iterator[Fact]:
+    """ORG/PERSON 发布/推出/释出 PRODUCT: OpenAI分别推出了DALL·E和ChatGPT -> two facts."""
+    yield from _triggered(analysis, TRIGGERS[:1], "release.v1")
+
+
+@register("finance.v1")
+def finance(analysis: Analysis) -> Iterator[Fact]:
+    """FinRE-aligned trigger relations between organisations and people."""
+    yield from _triggered(analysis, TRIGGERS[1:], "finance.v1")
+    for view in sentences(analysis):
+        agents = [m for m in view.mentions if m.type in AGENT_TYPES]
+        for a, b in zip(agents, agents[1:]):
+            if not _WITH.match(view.between(a.end, b.start)):
+                continue
+            c_start, c_end = view.clause_bounds(b.end)
+            tail = view.between(b.end, c_end)
+            for predicate, pattern in JOINT:
+                if pattern.search(tail):
+                    yield _fact(view, a, predicate, b, "finance.v1", 1)
+                    break
+
+
+_BASED_ON = re.compile(r"建立在|基于|采用了?|借鉴了?")
+_PRONOUN = re.compile(r"^(?:它|其|该模型|该技术|该产品|这一模型)")
+
+
+@register("basedon.v1")
+def based_on(analysis: Analysis) -> Iterator[Fact]:
+    """PRODUCT 建立在/基于/采用 … PRODUCT: Sora建立在…DALL-E和GPT模型的研究基础之上.
+
+    A clause that opens with a pronoun (它, 该模型) refers to the product last named
+    in an earlier sentence (confidence lowered)."""
+    last_product: Mention | None = None
+    for sentence in analysis.sentences:
+        view = SentenceView(analysis, sentence)
+        for m in _BASED_ON.finditer(view.view):
+            t_start, t_end = sentence.start + m.start(), sentence.start + m.end()
+            c_start, c_end = view.clause_bounds(t_start)
+            subjects = view.mentions_in(c_start, t_start, ("PRODUCT",))
+            subject, confidence = (subjects[-1], 0.8) if subjects else (None, 0.6)
+            if subject is None and _PRONOUN.match(view.between(c_start, t_start)):
+                subject = last_product
+            if subject is None:
+                continue
+            for obj in view.mentions_in(t_end, c_end, ("PRODUCT", "CONCEPT")):
+                if obj.norm != subject.norm and obj.type == "PRODUCT":
+                    yield Fact(subject, "basedOn", obj, sentence, "basedon.v1", confidence, modality="asserted")
+        products = [m for m in view.mentions if m.type == "PRODUCT"]
+        if products:
+            last_product = products[0] if len({p.norm for p in products}) > 1 else products[-1]

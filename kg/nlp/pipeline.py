@@ -1,0 +1,227 @@
+"""The spaCy pipeline: blank ``zh`` + our jieba tokenizer + the ``kg_mentions`` component.
+
+The pipeline runs on the Simplified analysis view of each document, which has
+the same length as the original, so every span maps back 1:1.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from kg.model import ENTITY_TYPES, Document, Mention, Sentence
+from kg.nlp import patterns
+from kg.nlp.lexicon import Lexicon, load_lexicon
+from kg.nlp.patterns import Candidate
+from kg.nlp.tokenizer import JiebaTokenizer
+from kg.text import analysis_view, detect_script, split_sentences
+
+__all__ = ["Analysis", "make_nlp", "analyse", "NAME_TYPES"]
+
+log = logging.getLogger(__name__)
+
+#: Types that denote named things (graph nodes); the rest are values.
+NAME_TYPES = ("COMPANY", "ORG", "GOV", "PERSON", "PRODUCT", "PLACE", "CONCEPT", "FACILITY")
+_TYPE_RANK = {t: i for i, t in enumerate(ENTITY_TYPES)}
+_TIER = {"hint": 0, "lexicon": 1, "pattern": 1, "crf": 2}
+
+if not Doc.has_extension("kg_mentions"):
+    Doc.set_extension("kg_mentions", default=None)
+if not Doc.has_extension("kg_hints"):
+    Doc.set_extension("kg_hints", default=())
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the extractors need about one document."""
+
+    document: Document
+    script: str  # zh-Hant | zh-Hans | und
+    view: str  # Simplified analysis view, same length as document.text
+    sentences: tuple[Sentence, ...]
+    tokens: tuple[tuple[int, int], ...]
+    mentions: tuple[Mention, ...]  # non-overlapping, sorted by start
+
+
+@Language.factory("kg_mentions", default_config={"lexicons": [], "use_crf": True})
+def make_mentions(nlp: Language, name: str, lexicons: list[str], use_crf: bool) -> "MentionRecognizer":
+    return MentionRecognizer(nlp, load_lexicon(tuple(lexicons)), use_crf=use_crf)
+
+
+class MentionRecognizer:
+    """Lexicon + pattern (+ trained CRF where shipped) layers, merged into one span list.
+
+    Overlaps are resolved by tier (user hints, then lexicon and patterns, then the
+    statistical model), then by length, then by type rank.
+    """
+
+    def __init__(self, nlp: Language, lexicon: Lexicon, *, use_crf: bool = True) -> None:
+        self.lexicon = lexicon
+        self.titles = set(lexicon.titles)
+        self.matcher = PhraseMatcher(nlp.vocab)
+        for surface in sorted(lexicon.entries):
+            self.matcher.add(surface, [nlp.make_doc(surface)])
+        self.crf = _load_crf() if use_crf else None
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        tokens = [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
+        cands: list[Candidate] = []
+        for match_id, start, end in self.matcher(doc):
+            span = doc[start:end]
+            entry = self.lexicon.entries[doc.vocab.strings[match_id]]
+            cands.append(Candidate(span.start_char, span.end_char, entry.type, "lexicon", entry.canonical))
+        cands.extend(patterns.dates(text))
+        cands.extend(patterns.numbers(text))
+        cands.extend(patterns.stock_codes(text))
+        cands.extend(patterns.org_suffixes(text, tokens))
+        cands.extend(patterns.titled_people(text, tokens, self.titles))
+        cands.extend(patterns.quoted_products(text))
+        cands.extend(patterns.latin_names(text))
+        cands.extend(self._hints(doc))
+        cands.extend(patterns.compound_concepts(text, cands))
+        chosen = select(cands)
+        chosen = propagate(text, chosen)
+        if self.crf is not None:
+            crf_cands = [Candidate(s, e, t, "crf") for s, e, t in self.crf.tag(text, tokens)]
+            chosen = select(chosen + crf_cands)
+        doc._.kg_mentions = chosen
+        ents = []
+        for c in chosen:
+            span = doc.char_span(c.start, c.end, label=c.type)
+            if span is not None:
+                ents.append(span)
+        doc.set_ents(ents)
+        return doc
+
+    def _hints(self, doc: Doc) -> Iterator[Candidate]:
+        for surface, etype in doc._.kg_hints:
+            norm = analysis_view(surface)
+            entry = self.lexicon.entries.get(norm)
+            if etype not in _TYPE_RANK:
+                etype = entry.type if entry else patterns.guess_type(norm)
+            pos = doc.text.find(norm)
+            while pos >= 0:
+                yield Candidate(pos, pos + len(norm), etype, "hint", entry.canonical if entry else None)
+                pos = doc.text.find(norm, pos + len(norm))
+
+
+def select(cands: Iterable[Candidate]) -> list[Candidate]:
+    """Greedy non-overlapping selection: tier, then longest, then type rank, then position.
+
+    Candidates for the same span and type are merged first (a lexicon canonical
+    name and a pattern's stock code both survive)."""
+    merged: dict[tuple[int, int, str], Candidate] = {}
+    for c in sorted(cands, key=lambda c: (_TIER.get(c.source, 1), c.source != "lexicon", _key(c))):
+        key = (c.start, c.end, c.type)
+        old = merged.get(key)
+        merged[key] = c if old is None else old._replace(
+            canonical=old.canonical or c.canonical, code=old.code or c.code
+        )
+    ranked = sorted(
+        merged.values(),
+        key=lambda c: (_TIER.get(c.source, 1), -(c.end - c.start), _TYPE_RANK.get(c.type, 99), _key(c)),
+    )
+    taken: list[Candidate] = []
+    occupied: set[int] = set()
+    for c in ranked:
+        if c.end <= c.start or any(i in occupied for i in range(c.start, c.end)):
+            continue
+        taken.append(c)
+        occupied.update(range(c.start, c.end))
+    return sorted(taken, key=lambda c: (c.start, c.end))
+
+
+def _key(c: Candidate) -> tuple:
+    return (c.start, c.end, c.type, c.source, c.canonical or "", c.code or "")
+
+
+def propagate(text: str, chosen: list[Candidate]) -> list[Candidate]:
+    """A name typed once in a document is the same name wherever else it occurs there."""
+    occupied = {i for c in chosen for i in range(c.start, c.end)}
+    extra: list[Candidate] = []
+    seen: set[str] = set()
+    for c in chosen:
+        surface = text[c.start : c.end]
+        if c.type not in NAME_TYPES or c.source == "lexicon" or len(surface) < 2 or surface in seen:
+            continue
+        seen.add(surface)
+        pos = text.find(surface)
+        while pos >= 0:
+            end = pos + len(surface)
+            if not any(i in occupied for i in range(pos, end)) and _bounded(text, pos, end):
+                extra.append(Candidate(pos, end, c.type, "pattern", c.canonical, c.code))
+                occupied.update(range(pos, end))
+            pos = text.find(surface, end)
+    return sorted(chosen + extra, key=lambda c: (c.start, c.end))
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    """Latin names must not continue into more Latin letters (Sora vs Soraya)."""
+    left = text[start - 1] if start > 0 else " "
+    right = text[end] if end < len(text) else " "
+    if text[start].isascii() and left.isascii() and left.isalnum():
+        return False
+    return not (text[end - 1].isascii() and right.isascii() and right.isalnum())
+
+
+def _load_crf():
+    try:
+        from kg.nlp.crf import CRFTagger, default_model_path
+    except ImportError:  # the statistical layer is optional
+        return None
+    path = default_model_path()
+    if not path.exists():
+        log.debug("no CRF model at %s; lexicon and patterns only", path)
+        return None
+    return CRFTagger.load(path)
+
+
+@lru_cache(maxsize=4)
+def make_nlp(lexicons: tuple[str, ...] = (), use_crf: bool = True) -> Language:
+    """The pipeline, built once per process and option set."""
+    nlp = spacy.blank("zh")
+    nlp.tokenizer = JiebaTokenizer(nlp.vocab, load_lexicon(lexicons).words())
+    nlp.add_pipe("kg_mentions", config={"lexicons": list(lexicons), "use_crf": use_crf})
+    return nlp
+
+
+def analyse(nlp: Language, documents: Iterable[Document], *, batch_size: int = 32) -> Iterator[Analysis]:
+    """Run the pipeline over documents, streaming, in input order."""
+
+    def docs() -> Iterator[tuple[Doc, Document]]:
+        for document in documents:
+            doc = nlp.make_doc(analysis_view(document.text))
+            doc._.kg_hints = document.hints
+            yield doc, document
+
+    for doc, document in nlp.pipe(docs(), as_tuples=True, batch_size=batch_size):
+        text = document.text
+        mentions = tuple(
+            Mention(
+                start=c.start,
+                end=c.end,
+                text=text[c.start : c.end],
+                type=c.type,
+                norm=doc.text[c.start : c.end],
+                source=c.source,
+                canonical=c.canonical,
+                code=c.code,
+            )
+            for c in doc._.kg_mentions
+        )
+        yield Analysis(
+            document=document,
+            script=detect_script(text),
+            view=doc.text,
+            sentences=tuple(split_sentences(text)),
+            tokens=tuple((t.idx, t.idx + len(t.text)) for t in doc if not t.is_space),
+            mentions=mentions,
+        )

@@ -1,0 +1,130 @@
+"""Mentions -> canonical entities with stable keys (and so stable IRIs).
+
+Keys: the lexicon's canonical name or the Simplified, width-folded surface, with
+legal and listing suffixes stripped (股份有限公司, -SW, …); mentions that carry the
+same stock code are one entity. Organisation types share one key space so a
+company tagged ORG in one sentence is still the same company.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from kg.model import Mention
+
+__all__ = ["Entity", "Resolver", "name_key", "type_group"]
+
+ORG_TYPES = ("COMPANY", "ORG", "GOV")
+_LISTING = re.compile(r"[-－]?(?:SW|W|S|B|SWR|U)$")
+_LEGAL = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|股份公司|公司)$")
+_GROUP = re.compile(r"(?:集团|控股)$")
+
+
+def type_group(etype: str) -> str:
+    return "org" if etype in ORG_TYPES else etype.lower()
+
+
+def name_key(mention: Mention) -> str:
+    """The comparable name of a mention: canonical or Simplified form, suffixes stripped."""
+    name = (mention.canonical or mention.norm).strip()
+    if mention.type in ORG_TYPES:
+        base = _LISTING.sub("", name)
+        base = _LEGAL.sub("", base)
+        stripped = _GROUP.sub("", base)
+        name = stripped if len(stripped) >= 2 else (base if len(base) >= 2 else name)
+    return name.lower()
+
+
+def _iri_safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_.~·" else quote(c, safe="") for c in name)
+
+
+@dataclass
+class Entity:
+    key: str  # "group:name"
+    types: Counter = field(default_factory=Counter)
+    surfaces: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # script -> surface counts
+    norms: Counter = field(default_factory=Counter)
+    codes: set[str] = field(default_factory=set)
+    documents: set[str] = field(default_factory=set)
+    from_lexicon: bool = False
+
+    @property
+    def type(self) -> str:
+        from kg.model import ENTITY_TYPES
+
+        return min(self.types, key=lambda t: (-self.types[t], ENTITY_TYPES.index(t) if t in ENTITY_TYPES else 99))
+
+    @property
+    def path(self) -> str:
+        group, name = self.key.split(":", 1)
+        return f"{group}/{_iri_safe(name)}"
+
+    def pref_labels(self) -> dict[str, str]:
+        """Most frequent surface per script (ties: longest, then smallest)."""
+        return {
+            script: min(counts, key=lambda s: (-counts[s], -len(s), s))
+            for script, counts in sorted(self.surfaces.items())
+        }
+
+
+class Resolver:
+    """Collects mentions from every document, then merges them into entities."""
+
+    def __init__(self) -> None:
+        self._parent: dict[str, str] = {}
+        self._mentions: dict[str, list[tuple[Mention, str, str]]] = defaultdict(list)
+        self._code_owner: dict[str, str] = {}
+        self._lexicon_keys: set[str] = set()
+        self.merges: list[tuple[str, str, str]] = []  # (key, merged into, rule)
+
+    def key_of(self, mention: Mention) -> str:
+        return f"{type_group(mention.type)}:{name_key(mention)}"
+
+    def add(self, mention: Mention, document: str, script: str) -> str:
+        key = self.key_of(mention)
+        self._parent.setdefault(key, key)
+        self._mentions[key].append((mention, document, script))
+        if mention.source == "lexicon" or mention.canonical:
+            self._lexicon_keys.add(key)
+        if mention.code and type_group(mention.type) == "org":
+            owner = self._code_owner.setdefault(mention.code, key)
+            if owner != key:
+                self._union(owner, key, f"stock code {mention.code}")
+        return key
+
+    def _find(self, key: str) -> str:
+        while self._parent[key] != key:
+            self._parent[key] = self._parent[self._parent[key]]
+            key = self._parent[key]
+        return key
+
+    def _union(self, a: str, b: str, rule: str) -> None:
+        ra, rb = self._find(a), self._find(b)
+        if ra != rb:
+            self._parent[max(ra, rb)] = min(ra, rb)
+            self.merges.append((b, a, rule))
+
+    def entities(self) -> dict[str, Entity]:
+        """key -> its entity (every key of a merged group maps to the same Entity)."""
+        groups: dict[str, list[str]] = defaultdict(list)
+        for key in sorted(self._parent):
+            groups[self._find(key)].append(key)
+        out: dict[str, Entity] = {}
+        for members in groups.values():
+            counts = Counter({k: len(self._mentions[k]) for k in members})
+            best = min(members, key=lambda k: (k not in self._lexicon_keys, -counts[k], -len(k), k))
+            entity = Entity(key=best, from_lexicon=best in self._lexicon_keys)
+            for k in members:
+                for mention, document, script in self._mentions[k]:
+                    entity.types[mention.type] += 1
+                    entity.surfaces[script][mention.text] += 1
+                    entity.norms[mention.canonical or mention.norm] += 1
+                    entity.documents.add(document)
+                    if mention.code:
+                        entity.codes.add(mention.code)
+                out[k] = entity
+        return out
