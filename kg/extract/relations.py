@@ -61,8 +61,8 @@ _WITH = re.compile(r"^(?:与|和|同|跟)$")
 
 
 def _fact(view: SentenceView, s: Mention, predicate: str, o: Mention, name: str, gap: int) -> Fact:
-    clause = view.between(*view.clause_bounds(s.start))
-    confidence = 0.85 if gap <= 4 else 0.7
+    clause = view.between(min(s.start, o.start), max(s.end, o.end))
+    confidence = 0.85 if gap <= 4 else 0.7 if gap < 99 else 0.6
     modality = "asserted"
     if NEGATION.search(clause):
         confidence, modality = confidence * 0.5, "negated"
@@ -78,13 +78,21 @@ def _triggered(analysis: Analysis, triggers: tuple[Trigger, ...], name: str) -> 
                 t_start, t_end = view.sentence.start + m.start(), view.sentence.start + m.end()
                 c_start, c_end = view.clause_bounds(t_start)
                 subjects = view.mentions_in(c_start, t_start, trig.subject_types)
+                gap = None
+                if not subjects:
+                    # Topic chain: 腾讯控股宣布,将以50亿港元收购X -> the sentence's topic is the subject
+                    # when the trigger's own clause names no agent before it.
+                    if view.mentions_in(c_start, t_start, AGENT_TYPES):
+                        continue
+                    subjects = view.mentions_in(view.sentence.start, c_start, trig.subject_types)[:1]
+                    gap = 99
                 if not subjects:
                     continue
                 subject = subjects[-1]
                 for obj in view.mentions_in(t_end, c_end, trig.object_types):
                     if obj.norm == subject.norm:
                         continue
-                    yield _fact(view, subject, trig.predicate, obj, name, t_start - subject.end)
+                    yield _fact(view, subject, trig.predicate, obj, name, gap or t_start - subject.end)
 
 
 @register("release.v1")

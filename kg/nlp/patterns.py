@@ -161,6 +161,11 @@ def org_suffixes(text: str, tokens: Sequence[tuple[int, int]]) -> Iterator[Candi
         pstart, pend = tokens[i - 1]
         if pend != start or not _is_name_token(text[pstart:pend]):
             continue
+        j = i + 1  # 星河 科技 有限公司: take the chained suffixes too
+        while j < len(tokens) and tokens[j][0] == end and text[tokens[j][0] : tokens[j][1]] in ORG_SUFFIXES:
+            end = tokens[j][1]
+            etype = ORG_SUFFIXES[text[tokens[j][0] : end]]
+            j += 1
         yield Candidate(pstart, end, etype, "pattern")
 
 
