@@ -114,7 +114,7 @@ class MentionRecognizer:
 
 
 def select(cands: Iterable[Candidate]) -> list[Candidate]:
-    """Greedy non-overlapping selection: tier, then longest, then type rank, then position.
+    """Greedy non-overlapping selection: tier, then longest, then lexicon before rules, then type rank.
 
     Candidates for the same span and type are merged first (a lexicon canonical
     name and a pattern's stock code both survive)."""
@@ -127,7 +127,7 @@ def select(cands: Iterable[Candidate]) -> list[Candidate]:
         )
     ranked = sorted(
         merged.values(),
-        key=lambda c: (_TIER.get(c.source, 1), -(c.end - c.start), _TYPE_RANK.get(c.type, 99), _key(c)),
+        key=lambda c: (_TIER.get(c.source, 1), -(c.end - c.start), c.source != "lexicon", _TYPE_RANK.get(c.type, 99), _key(c)),
     )
     taken: list[Candidate] = []
     occupied: set[int] = set()

@@ -1,0 +1,50 @@
+"""Every canned query in ontology/queries answers its question on the sample graph."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from kg.api import build_documents
+from kg.namespaces import KG
+from kg.query import read_query, run_query
+from kg.resources import ontology_dir
+from kg.sources import read_documents, sample_path
+
+QUERIES = ontology_dir() / "queries"
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return build_documents(read_documents([sample_path()]))
+
+
+def answer(graph, name: str) -> list[tuple[str, ...]]:
+    result = run_query(graph, read_query(str(QUERIES / f"{name}.rq")))
+    return [tuple("" if v is None else str(v) for v in row) for row in result]
+
+
+EXPECTED = {
+    "released": lambda rows: {("OpenAI", "Sora"), ("OpenAI", "ChatGPT")} <= {r[:2] for r in rows},
+    "openai_released": lambda rows: any(r[0].endswith("/sora") for r in rows),
+    "china_telecom_owns": lambda rows: {Decimal(r[0]) for r in rows} >= {Decimal(700), Decimal(3000), Decimal(513000)},
+    "quantities_owned": lambda rows: ("中國電信", "700", "個") in {r[:3] for r in rows},
+    "predictions_compute_demand": lambda rows: {"國泰君安", "國盛證券"} <= {r[0] for r in rows},
+    "stock_codes": lambda rows: {("中國電信", "00728"), ("中國移動", "00941"), ("中興通訊", "00763")} <= set(rows),
+    "facts_about_entity": lambda rows: ("OpenAI", str(KG.released), "Sora") in {r[:3] for r in rows},
+    "evidence_for_fact": lambda rows: all("Sora" in r[1] and r[4] == "release.v1" for r in rows) and len(rows) >= 1,
+    "people_roles": lambda rows: {r[0] for r in rows} >= {"周鴻禕"} and any(r[1].endswith("founderOf") for r in rows),
+    "most_connected": lambda rows: rows and rows[0][0] in {"OpenAI", "中國電信", "國盛證券", "國泰君安"} and int(rows[0][1]) >= 5,
+}
+
+
+def test_every_query_file_has_a_check():
+    assert {p.stem for p in QUERIES.glob("*.rq")} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_canned_query(graph, name):
+    rows = answer(graph, name)
+    assert rows, f"{name}.rq returned no rows"
+    assert EXPECTED[name](rows), rows
