@@ -67,13 +67,16 @@ def build(
     """Build the graph and write graph.ttl, graph.html, graph.graphml and triples.csv."""
     from kg.api import build_documents
     from kg.export import BUILD_OUTPUTS, export
-    from kg.sources import read_documents, sample_path
+    from kg.sources import read_documents, sample_documents
 
     if quiet:
         logging.getLogger().setLevel(logging.WARNING)
-    sources = inputs or [str(sample_path())]
-    if not inputs:
+    if inputs:
+        log.info("reading and analysing %s", ", ".join(inputs))
+        documents = read_documents(inputs)
+    else:
         log.info("no input given: building the embedded sample article")
+        documents = sample_documents()
     started = time.perf_counter()
     seen = {"n": 0}
 
@@ -82,8 +85,7 @@ def build(
         if seen["n"] % 100 == 0:
             log.info("analysed %d documents (%.0f s)", seen["n"], time.perf_counter() - started)
 
-    log.info("reading and analysing %s", ", ".join(sources))
-    graph = build_documents(read_documents(sources), _options(lexicon, no_model), progress)
+    graph = build_documents(documents, _options(lexicon, no_model), progress)
     log.info("writing %s", output)
     for name, fmt in BUILD_OUTPUTS.items():
         export(graph, fmt, output / name)

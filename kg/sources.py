@@ -12,7 +12,7 @@ from pathlib import Path
 from kg.errors import InputError
 from kg.model import Document
 
-__all__ = ["TEXT_SUFFIXES", "read_documents", "sample_path"]
+__all__ = ["TEXT_SUFFIXES", "read_documents", "sample_documents", "sample_path"]
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,12 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 def sample_path() -> Path:
     """The embedded sample article that ``kg build`` uses when given no input."""
     return Path(__file__).resolve().parent / "resources" / "sample" / "000_86f5fe8a0223e3b1.txt"
+
+
+def sample_documents() -> Iterator[Document]:
+    """The embedded sample as a document whose source does not depend on where kg is installed."""
+    path = sample_path()
+    yield Document(id=path.stem, text=_read_text(path), source=f"kg:sample/{path.name}")
 
 
 def read_documents(inputs: Iterable[str | Path]) -> Iterator[Document]:
