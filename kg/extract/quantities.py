@@ -118,43 +118,59 @@ def owns(analysis: Analysis) -> Iterator[Fact]:
                 pos = of.end if of else q.end
 
 
-MEASURE_VERBS = re.compile(r"(?:预计)?(?:将)?(?:达到|突破|超过|达|为|约为|增至|提升至|升至|降至)")
+MEASURE_VERBS = re.compile(r"(?:预计|有望|或|将|已|均)*(?:达到|突破|超过|达|为|约为|增至|提升至|升至|降至)")
 HEDGE = re.compile(r"预计|将|有望|或")
+
+
+_MEASURE_TEXT = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,10}$")
 
 
 @register("measure.v1")
 def measures(analysis: Analysis) -> Iterator[Fact]:
-    """SUBJECT的MEASURE(预计将)达到VALUE: hasQuantity with the measure as ``of``.
+    """SUBJECT(的)MEASURE(预计将)达到VALUE -> hasQuantity, the measure as ``kg:of``.
 
-    Without a subject in the clause, the sentence's last agent before it is used."""
+    中国电信的总算力规模预计将达到6.2Eflops. A clause without its own subject continues an
+    ``owns`` list of the same sentence (…51.3万个IDC机架,机架利用率突破70%)."""
     for sentence in analysis.sentences:
         view = SentenceView(analysis, sentence)
+        owner = _list_owner(view)
         for q in view.mentions:
             if q.type not in VALUE_TYPES:
                 continue
             c_start, _ = view.clause_bounds(q.start)
-            head = view.between(c_start, q.start)
             verb = None
-            for verb in MEASURE_VERBS.finditer(head):
+            for verb in MEASURE_VERBS.finditer(view.between(c_start, q.start)):
                 pass
             if verb is None or c_start + verb.end() != q.start:
                 continue
             v_start = c_start + verb.start()
-            agents = view.mentions_in(sentence.start, v_start, AGENT_TYPES)
-            if not agents:
+            in_clause = view.mentions_in(c_start, v_start, AGENT_TYPES)
+            if in_clause:
+                subject = in_clause[-1]
+                m_start = subject.end + (1 if analysis.view[subject.end : subject.end + 1] == "的" else 0)
+                in_clause_subject = True
+            elif owner is not None and owner.end <= c_start:
+                subject, m_start, in_clause_subject = owner, c_start, False
+            else:
                 continue
-            subject = agents[-1]
-            in_clause = subject.start >= c_start
-            m_start = subject.end if in_clause else c_start
-            measure_view = analysis.view[m_start:v_start]
-            lead = len(measure_view) - len(measure_view.lstrip("的 "))
-            m_start += lead
-            if not 1 < v_start - m_start <= 12 or OWN_VERBS.search(analysis.view[m_start:v_start]):
+            measure = analysis.view[m_start:v_start]
+            if not _MEASURE_TEXT.match(measure) or "的" in measure or OWN_VERBS.search(measure):
                 continue
-            of = Mention(m_start, v_start, analysis.document.text[m_start:v_start], "CONCEPT", analysis.view[m_start:v_start], "pattern")
+            of = Mention(m_start, v_start, analysis.document.text[m_start:v_start], "CONCEPT", measure, "pattern")
             value = _value(analysis, q, of)
             if value is None:
                 continue
             hedged = bool(HEDGE.search(view.between(v_start, q.start)))
-            confidence = (0.75 if in_clause else 0.6) * (0.9 if hedged else 1.0)
+            confidence = (0.75 if in_clause_subject else 0.6) * (0.9 if hedged else 1.0)
             yield Fact(subject, "hasQuantity", value, sentence, "measure.v1", round(confidence, 3), modality="hedged" if hedged else "asserted")
+
+
+def _list_owner(view: SentenceView) -> Mention | None:
+    """The subject of an ``owns`` list in this sentence, if there is one."""
+    for verb in OWN_VERBS.finditer(view.view):
+        v_start = view.sentence.start + verb.start()
+        c_start, _ = view.clause_bounds(v_start)
+        subjects = view.mentions_in(c_start, v_start, AGENT_TYPES)
+        if subjects and v_start - subjects[-1].end <= 6:
+            return subjects[-1]
+    return None

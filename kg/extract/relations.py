@@ -14,7 +14,7 @@ from kg.nlp.pipeline import Analysis
 __all__ = ["TRIGGERS", "released", "based_on", "finance"]
 
 HEDGES = re.compile(r"将|拟|计划|有望|或将|可能|预计|准备")
-NEGATION = re.compile(r"未(?!来)|没有|不会|否认")
+NEGATION = re.compile(r"未(?!来)|没有|不会|否认|放弃|终止|取消|叫停")
 
 
 @dataclass(frozen=True)

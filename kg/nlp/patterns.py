@@ -80,9 +80,11 @@ _CODE = r"(?:\d{6}\.(?:SH|SZ|SS|BJ)|\d{4,5}\.HK|(?:SH|SZ|HK)\d{4,6}|\d{4,6}|[A-Z
 STOCK_IN_PARENS = re.compile(rf"[（(]\s*(?:(?:港股|A股|美股|股票代码|代码)[:：]?\s*)?({_CODE})\s*[)）]")
 STOCK_BARE = re.compile(r"(?<![\dA-Za-z.])(\d{6}\.(?:SH|SZ|SS|BJ)|\d{4,5}\.HK|(?:SH|SZ)\d{6})(?![\dA-Za-z])")
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&\-]+$")
-_LEADING_WORDS = re.compile(
-    r"^(?:据悉|其中|此外|另外|同时|以及|包括|例如|比如|如|和|与|及|其|而|但|今日|昨日|目前|近日|"
-    r"相关概念股|概念股|龙头股|个股|股票|港股|A股|美股|标的|关注|推荐|建议关注)+"
+# Whole tokens after which a company name starts: function words and reporting verbs.
+_NAME_BREAKS = set(
+    "对 为 由 及 和 与 向 在 把 被 将 从 给 让 据 于 是 等 其 而 但 如 即 或 以及 包括 例如 比如 其中 此外 另外 同时 "
+    "据悉 今日 昨日 目前 近日 日前 所属 旗下 提到 研究 覆盖 首次 关注 推荐 建议 发布 公告 宣布 获悉 表示 称 指 "
+    "相关 概念股 龙头股 个股 股票 港股 A股 美股 标的 龙头 包含 涉及 子公司 母公司 控股股东 股东".split()
 )
 
 
@@ -94,22 +96,30 @@ def normalise_code(code: str) -> str:
     return code.replace(".SS", ".SH")
 
 
-def stock_codes(text: str) -> Iterator[Candidate]:
-    """``NAME(CODE)``: a COMPANY span carrying the code, and a STOCK span for the code."""
+def stock_codes(text: str, tokens: Sequence[tuple[int, int]] = ()) -> Iterator[Candidate]:
+    """``NAME(CODE)``: a COMPANY span carrying the code, and a STOCK span for the code.
+
+    The name is the run of name characters before the bracket, cut after the last
+    whole-token function word or reporting verb (对, 所属, 研究, 提到 …) and any number."""
+    starts = {s for s, _ in tokens}
     for m in STOCK_IN_PARENS.finditer(text):
         code = normalise_code(m.group(1))
         yield Candidate(m.start(1), m.end(1), "STOCK", "pattern", code=code)
-        head = text[max(0, m.start() - 24) : m.start()]
-        run = _NAME_CHARS.search(head)
+        run = _NAME_CHARS.search(text, max(0, m.start() - 24), m.start())
         if not run:
             continue
-        name = run.group(0)
-        lead = _LEADING_WORDS.match(name)
-        if lead and lead.end() < len(name):
-            name = name[lead.end() :]
-        name = name.lstrip("-·&")
-        if 2 <= len(name) <= 16 and not name.isdigit():
-            yield Candidate(m.start() - len(name), m.start(), "COMPANY", "pattern", code=code)
+        begin = run.start()
+        for s_, e_ in tokens:
+            if begin <= s_ and e_ <= m.start():
+                word = text[s_:e_]
+                if word in _NAME_BREAKS or re.fullmatch(r"[\d.]+[年月日号]?", word):
+                    begin = e_
+        while begin < m.start() and text[begin] in "-·&":
+            begin += 1
+        if starts and begin not in starts and begin != run.start():
+            continue
+        if 2 <= m.start() - begin <= 16 and not text[begin : m.start()].isdigit():
+            yield Candidate(begin, m.start(), "COMPANY", "pattern", code=code)
     for m in STOCK_BARE.finditer(text):
         yield Candidate(m.start(1), m.end(1), "STOCK", "pattern", code=normalise_code(m.group(1)))
 
@@ -142,25 +152,46 @@ _STOP_HEADS = set(
 )
 
 
-def _is_name_token(token: str) -> bool:
+#: jieba dictionary tags that never start a name: verbs, adverbs, prepositions, pronouns …
+_NON_NAME_TAGS = ("v", "d", "p", "c", "r", "u", "m", "f", "t", "a", "q", "y", "e", "o")
+_PROPER_TAGS = {"ns", "nz", "nt", "nr", "nrt", "nrfg", "j", None}
+
+
+def _is_name_token(token: str, tags: dict[str, str]) -> bool:
     if token in _STOP_HEADS:
         return False
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9&.\-]*", token):
         return True
+    tag = tags.get(token)
+    if tag is not None and tag.startswith(_NON_NAME_TAGS):
+        return False
     return bool(re.fullmatch(r"[\u4e00-\u9fff]{2,6}", token))
 
 
-def org_suffixes(text: str, tokens: Sequence[tuple[int, int]]) -> Iterator[Candidate]:
-    """A name-like token followed by an organisation suffix token: 360集团, 中国电信股份有限公司."""
+def org_suffixes(
+    text: str, tokens: Sequence[tuple[int, int]], tags: dict[str, str] | None = None
+) -> Iterator[Candidate]:
+    """Name-like tokens followed by organisation suffix tokens: 360集团, 中国电信股份有限公司.
+
+    ``tags`` is jieba's dictionary word -> POS tag: a verb or adverb is no name (减持公司)."""
+    tags = tags or {}
     for i in range(1, len(tokens)):
         start, end = tokens[i]
-        suffix = text[start:end]
-        etype = ORG_SUFFIXES.get(suffix)
+        etype = ORG_SUFFIXES.get(text[start:end])
         if etype is None:
             continue
         pstart, pend = tokens[i - 1]
-        if pend != start or not _is_name_token(text[pstart:pend]):
+        if pend != start or not _is_name_token(text[pstart:pend], tags):
             continue
+        if tags.get(text[pstart:pend]) == "n" and text[start:end] == "公司":
+            continue  # a common noun + 公司 is a kind of company (芯片公司), not a name
+        k = i - 2  # 中国 雄安 集团: earlier proper-noun tokens belong to the name
+        while k >= 0 and i - k <= 3 and tokens[k][1] == pstart and end - tokens[k][0] <= 12:
+            word = text[tokens[k][0] : tokens[k][1]]
+            if word in _STOP_HEADS or tags.get(word, None) not in _PROPER_TAGS or len(word) < 2:
+                break
+            pstart = tokens[k][0]
+            k -= 1
         j = i + 1  # 星河 科技 有限公司: take the chained suffixes too
         while j < len(tokens) and tokens[j][0] == end and text[tokens[j][0] : tokens[j][1]] in ORG_SUFFIXES:
             end = tokens[j][1]

@@ -69,6 +69,7 @@ class MentionRecognizer:
         for surface in sorted(lexicon.entries):
             self.matcher.add(surface, [nlp.make_doc(surface)])
         self.crf = _load_crf() if use_crf else None
+        self.tags = _word_tags(nlp)
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
@@ -80,8 +81,8 @@ class MentionRecognizer:
             cands.append(Candidate(span.start_char, span.end_char, entry.type, "lexicon", entry.canonical))
         cands.extend(patterns.dates(text))
         cands.extend(patterns.numbers(text))
-        cands.extend(patterns.stock_codes(text))
-        cands.extend(patterns.org_suffixes(text, tokens))
+        cands.extend(patterns.stock_codes(text, tokens))
+        cands.extend(patterns.org_suffixes(text, tokens, self.tags))
         cands.extend(patterns.titled_people(text, tokens, self.titles))
         cands.extend(patterns.quoted_products(text))
         cands.extend(patterns.latin_names(text))
@@ -157,7 +158,7 @@ def propagate(text: str, chosen: list[Candidate]) -> list[Candidate]:
         while pos >= 0:
             end = pos + len(surface)
             if not any(i in occupied for i in range(pos, end)) and _bounded(text, pos, end):
-                extra.append(Candidate(pos, end, c.type, "pattern", c.canonical, c.code))
+                extra.append(Candidate(pos, end, c.type, "pattern", c.canonical))
                 occupied.update(range(pos, end))
             pos = text.find(surface, end)
     return sorted(chosen + extra, key=lambda c: (c.start, c.end))
@@ -170,6 +171,16 @@ def _bounded(text: str, start: int, end: int) -> bool:
     if text[start].isascii() and left.isascii() and left.isalnum():
         return False
     return not (text[end - 1].isascii() and right.isascii() and right.isalnum())
+
+
+def _word_tags(nlp: Language) -> dict[str, str]:
+    """jieba's dictionary POS tags (word -> tag), read once; no POS tagging is run."""
+    jieba_tokenizer = getattr(nlp.tokenizer, "jieba", None)
+    if jieba_tokenizer is None:
+        return {}
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(tokenizer=jieba_tokenizer).word_tag_tab
 
 
 def _load_crf():
