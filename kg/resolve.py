@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from kg.model import Mention
+from kg.text import analysis_view
 
 __all__ = ["Entity", "Resolver", "name_key", "type_group"]
 
@@ -29,7 +30,7 @@ def type_group(etype: str) -> str:
 
 def name_key(mention: Mention) -> str:
     """The comparable name of a mention: canonical or Simplified form, suffixes stripped."""
-    name = (mention.canonical or mention.norm).strip()
+    name = analysis_view((mention.canonical or mention.norm).strip())
     if mention.type in ORG_TYPES:
         base = _LISTING.sub("", name)
         base = _LEGAL.sub("", base)

@@ -22,6 +22,7 @@ TYPE_COLOURS = {
     "Quantity": "#bab0ac",
     "Stock": "#ff9da7",
 }
+FONT = "Noto Sans CJK SC, Noto Sans CJK TC, PingFang SC, Microsoft YaHei, sans-serif"
 _EXTERNAL = re.compile(r'<(?:script|link)\b[^>]*\b(?:src|href)="[^"]*"[^>]*>(?:\s*</script>)?', re.I)
 
 
@@ -41,13 +42,14 @@ def render(kg: KnowledgeGraph, *, height: str = "800px") -> str:
             label=attrs.get("label", node),
             title="\n".join(tip),
             color=TYPE_COLOURS.get(attrs.get("type", ""), "#cccccc"),
-            group=attrs.get("type", ""),
+            font={"face": FONT},
         )
     for s, o, attrs in g.edges(data=True):
         net.add_edge(
             s, o, label=attrs["predicate"],
             title=f"{attrs['predicate']} (confidence {attrs['confidence']:.2f})\n{attrs['sentence']}",
             arrows="to",
+            font={"face": FONT, "size": 10},
         )
     page = net.generate_html(notebook=False)
     page = _EXTERNAL.sub("", page)

@@ -25,7 +25,7 @@ TOPIC_TYPES = ("CONCEPT", "PRODUCT", "COMPANY", "ORG", "GOV", "FACILITY", "PERSO
 # What may stand between a speaker and the verb: adverbs and a short aside, no clause break.
 _GAP = re.compile(r"^[^，,。；;！？!?“”\"的]{0,12}$")
 _PRONOUN = re.compile(r"(?:^|[，,])(?:其|该公司|该机构|公司方面|他|她)(?:也|还|则|同时)?$")
-_NOT_SPEECH = re.compile(r"^(?:称为|称之为|称作|说明|表示为)")
+_NOT_SPEECH = re.compile(r"称为|称之为|称作|说明|表示为")  # .match(view, pos) anchors at pos
 
 
 @register("attribution.v1")

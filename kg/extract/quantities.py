@@ -65,6 +65,7 @@ def parse_quantity(norm: str, original: str, context_before: str = "") -> Quanti
     )
 
 
+_COUNT_AFTER = re.compile(r"(?:共|约|近|超过|逾|达|合计|总计)?")
 OWN_VERBS = re.compile(r"拥有|持有|建有|运营着?|管理着?|部署了?|建成了?|共有|现有")
 _LIST_SEP = re.compile(r"^(?:[，,、]|和|及|以及|与)$")
 _ITEM_END = re.compile(r"[，,、。；;！？\n]|和|及|以及")
@@ -105,6 +106,15 @@ def owns(analysis: Analysis) -> Iterator[Fact]:
             if not subjects or v_start - subjects[-1].end > 6:
                 continue
             subject = subjects[-1]
+            # 现有5G基站约190万个: the counted thing before its number
+            counted = [m for m in view.mentions if m.start == v_end and m.type in OF_TYPES]
+            if counted:
+                after = _COUNT_AFTER.match(analysis.view, counted[0].end, sentence.end)
+                q = next((m for m in view.mentions if after and m.start == after.end() and m.type == "QUANTITY"), None)
+                value = _value(analysis, q, counted[0]) if q else None
+                if value is not None:
+                    yield Fact(subject, "owns", value, sentence, "owns.v1", 0.75, modality="asserted")
+                continue
             values = [m for m in view.mentions if m.start >= v_end and m.type == "QUANTITY"]
             pos = v_end
             for q in values:
@@ -147,7 +157,12 @@ def measures(analysis: Analysis) -> Iterator[Fact]:
             in_clause = view.mentions_in(c_start, v_start, AGENT_TYPES)
             if in_clause:
                 subject = in_clause[-1]
-                m_start = subject.end + (1 if analysis.view[subject.end : subject.end + 1] == "的" else 0)
+                m_start = subject.end
+                # 京东去年的营业收入: skip a date and 的 between the subject and its measure
+                for d in view.mentions_in(subject.end, v_start, ("DATE",)):
+                    if analysis.view[m_start : d.start].strip("的 ") == "":
+                        m_start = d.end
+                m_start += 1 if analysis.view[m_start : m_start + 1] == "的" else 0
                 in_clause_subject = True
             elif owner is not None and owner.end <= c_start:
                 subject, m_start, in_clause_subject = owner, c_start, False

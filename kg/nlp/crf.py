@@ -105,6 +105,8 @@ for _t, _l in PREFIXES.items():
     for _s in _l:
         _PRE_BY_LEN.setdefault(len(_s), {}).setdefault(_s, _t)
 _PRE_LENS = sorted(_PRE_BY_LEN, reverse=True)
+_SUF_LAST = frozenset(x[-1] for v in SUFFIXES.values() for x in v)
+_PRE_FIRST = frozenset(x[0] for v in PREFIXES.values() for x in v)
 
 _LOOKAHEAD = 12
 
@@ -113,12 +115,13 @@ _LOOKAHEAD = 12
 _LEX_TAGS = {"nr": "nr", "nrt": "nr", "nrfg": "nr", "ns": "ns", "nt": "nt", "nz": "nz", "j": "j"}
 _LEX_MAXLEN = 6
 _lexicon: dict[str, str] | None = None
+_lexicon_prefixes: frozenset[str] = frozenset()
 _lexicon_lock = threading.Lock()
 
 
 def lexicon() -> dict[str, str]:
     """word -> coarse tag for the proper-noun entries of jieba's bundled dict.txt."""
-    global _lexicon
+    global _lexicon, _lexicon_prefixes
     if _lexicon is None:
         with _lexicon_lock:
             if _lexicon is None:
@@ -133,6 +136,7 @@ def lexicon() -> dict[str, str]:
                             t = _LEX_TAGS.get(parts[2])
                             if t is not None:
                                 lex[parts[0].lower()] = t
+                _lexicon_prefixes = frozenset(w[:2] for w in lex)
                 _lexicon = lex
     return _lexicon
 
@@ -241,6 +245,8 @@ def sent2features(text: str, words: Sequence[tuple[int, int]] | None) -> list[li
     suf_end: list[str | None] = [None] * n
     suf_start = [0] * n
     for i in range(n):
+        if chars[i] not in _SUF_LAST:
+            continue
         for L in _SUF_LENS:
             if L <= i + 1:
                 t = _SUF_BY_LEN[L].get(norm[i - L + 1:i + 1])
@@ -251,6 +257,8 @@ def sent2features(text: str, words: Sequence[tuple[int, int]] | None) -> list[li
     # prefix starting at i
     pre_start: list[str | None] = [None] * n
     for i in range(n):
+        if chars[i] not in _PRE_FIRST:
+            continue
         for L in _PRE_LENS:
             if i + L <= n:
                 t = _PRE_BY_LEN[L].get(norm[i:i + L])
@@ -275,9 +283,12 @@ def sent2features(text: str, words: Sequence[tuple[int, int]] | None) -> list[li
     # lexicon matches (all dictionary proper nouns covering a char, not only
     # the ones jieba chose): begin / inside / end marks per tag
     lx = lexicon()
+    lp = _lexicon_prefixes
     lex_feats: list[set[str] | None] = [None] * n
     for i in range(n):
         if cls[i] != "H":
+            continue
+        if norm[i:i + 2] not in lp:
             continue
         for L in range(2, _LEX_MAXLEN + 1):
             if i + L > n:

@@ -21,9 +21,9 @@ def resource_dir() -> Path:
 
 @dataclass(frozen=True)
 class LexEntry:
-    surface: str  # Simplified analysis form
+    surface: str  # analysis form (Simplified, width-folded)
     type: str
-    canonical: str  # Simplified canonical surface
+    canonical: str  # canonical name as written in the lexicon
 
 
 @dataclass
@@ -70,7 +70,9 @@ def load_lexicon(extra: tuple[str, ...] = ()) -> Lexicon:
                     fix="use one of " + ", ".join(ENTITY_TYPES),
                 )
             surface = analysis_view(cols[0])
-            canonical = analysis_view(cols[2]) if len(cols) > 2 and cols[2] else surface
+            # The canonical name is kept as written: t2s would also fold valid Simplified
+            # characters (昇腾 -> 升腾); surfaces are matched on the analysis view.
+            canonical = cols[2] if len(cols) > 2 and cols[2] else cols[0]
             lex.entries[surface] = LexEntry(surface, etype, canonical)
     for _, cols in _rows(resource_dir() / "titles.tsv", 2):
         lex.titles[analysis_view(cols[0])] = cols[1]

@@ -88,6 +88,12 @@ _NAME_BREAKS = set(
 )
 
 
+def _in_title(text: str, pos: int) -> bool:
+    """Whether ``pos`` is inside an open 《…》 book/report title."""
+    open_ = text.rfind("《", max(0, pos - 40), pos)
+    return open_ >= 0 and text.find("》", open_, pos) < 0
+
+
 def normalise_code(code: str) -> str:
     """Exchange-normalised code: 600519.SH, 00700.HK style where the exchange is given."""
     code = code.upper()
@@ -104,6 +110,8 @@ def stock_codes(text: str, tokens: Sequence[tuple[int, int]] = ()) -> Iterator[C
     starts = {s for s, _ in tokens}
     for m in STOCK_IN_PARENS.finditer(text):
         code = normalise_code(m.group(1))
+        if re.fullmatch(r"(?:19|20)\d\d", code) or _in_title(text, m.start()):
+            continue  # (2024) is a year; 《…(2024)》 is a title, not a listing
         yield Candidate(m.start(1), m.end(1), "STOCK", "pattern", code=code)
         run = _NAME_CHARS.search(text, max(0, m.start() - 24), m.start())
         if not run:
@@ -231,6 +239,15 @@ def titled_people(
             continue
         yield Candidate(start, end, "POSITION", "pattern")
         nstart, nend = tokens[i + 1]
+        # jieba often splits an unseen name after the surname: 张|明远, 王|立新
+        if (
+            nend - nstart == 1
+            and i + 2 < len(tokens)
+            and tokens[i + 2][0] == nend
+            and 1 <= tokens[i + 2][1] - tokens[i + 2][0] <= 2
+            and text[nstart:nend] in SURNAMES
+        ):
+            nend = tokens[i + 2][1]
         name = text[nstart:nend]
         if (
             2 <= len(name) <= 4
@@ -295,8 +312,9 @@ def compound_concepts(text: str, cands: Sequence[Candidate]) -> Iterator[Candida
 
 def guess_type(name: str) -> str:
     """The type a bare name most likely has, from its suffix; CONCEPT when nothing says."""
+    core = re.sub(r"[\sA-Za-z0-9&.\-]+$", "", name) or name  # 某某公司XYZ -> 某某公司
     for suffix, etype in sorted(ORG_SUFFIXES.items(), key=lambda kv: -len(kv[0])):
-        if name.endswith(suffix) and len(name) > len(suffix):
+        if core.endswith(suffix) and len(name) > len(suffix):
             return etype
     if name.endswith(PRODUCT_CUES):
         return "PRODUCT"
