@@ -11,6 +11,7 @@ from kg.errors import GraphLoadError, InputError
 from kg.extract import run_extractors
 from kg.graph import KnowledgeGraph, build_graph
 from kg.model import Document, Fact, QuantityValue
+from kg.nlp.dates import resolve_date
 from kg.nlp.pipeline import Analysis, analyse, make_nlp
 from kg.sources import read_documents
 
@@ -120,11 +121,13 @@ def extract_records(documents: Iterable[Document], options: Options = Options())
             if f.modality:
                 triple["modality"] = f.modality
             triples.append(triple)
-        yield {
-            "id": analysis.document.id,
-            "entities": [_span(m) for m in analysis.mentions],
-            "triples": triples,
-        }
+        entities = []
+        for m in analysis.mentions:
+            record = _span(m)
+            if m.type == "DATE" and (span := resolve_date(m.norm, analysis.document.date)):
+                record["value"] = span[0] if span[0] == span[1] else f"{span[0]}/{span[1]}"
+            entities.append(record)
+        yield {"id": analysis.document.id, "entities": entities, "triples": triples}
 
 
 def extract(texts: Iterable[str | Document], **options) -> list[dict]:
