@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from kg.errors import ConfigError
 from kg.model import ENTITY_TYPES, Document, Mention, Sentence
 from kg.nlp import patterns
 from kg.nlp.lexicon import Lexicon, load_lexicon
@@ -50,9 +51,12 @@ class Analysis:
     mentions: tuple[Mention, ...]  # non-overlapping, sorted by start
 
 
-@Language.factory("kg_mentions", default_config={"lexicons": [], "use_crf": True})
-def make_mentions(nlp: Language, name: str, lexicons: list[str], use_crf: bool) -> "MentionRecognizer":
-    return MentionRecognizer(nlp, load_lexicon(tuple(lexicons)), use_crf=use_crf)
+COMBINE_POLICIES = ("fill", "extend", "model-first")
+
+
+@Language.factory("kg_mentions", default_config={"lexicons": [], "use_crf": True, "combine": "model-first"})
+def make_mentions(nlp: Language, name: str, lexicons: list[str], use_crf: bool, combine: str) -> "MentionRecognizer":
+    return MentionRecognizer(nlp, load_lexicon(tuple(lexicons)), use_crf=use_crf, combine=combine)
 
 
 class MentionRecognizer:
@@ -62,7 +66,10 @@ class MentionRecognizer:
     statistical model), then by length, then by type rank.
     """
 
-    def __init__(self, nlp: Language, lexicon: Lexicon, *, use_crf: bool = True) -> None:
+    def __init__(self, nlp: Language, lexicon: Lexicon, *, use_crf: bool = True, combine: str = "model-first") -> None:
+        if combine not in COMBINE_POLICIES:
+            raise ConfigError(f"unknown combine policy {combine!r}", fix="use one of " + ", ".join(COMBINE_POLICIES))
+        self.combine = combine
         self.lexicon = lexicon
         self.titles = set(lexicon.titles)
         self.matcher = PhraseMatcher(nlp.vocab)
@@ -92,7 +99,7 @@ class MentionRecognizer:
         chosen = propagate(text, chosen)
         if self.crf is not None:
             crf_cands = [Candidate(s, e, t, "crf") for s, e, t in self.crf.tag(text, tokens)]
-            chosen = select(chosen + crf_cands)
+            chosen = combine(chosen, crf_cands, self.combine)
         doc._.kg_mentions = chosen
         ents = []
         for c in chosen:
@@ -138,6 +145,37 @@ def select(cands: Iterable[Candidate]) -> list[Candidate]:
         taken.append(c)
         occupied.update(range(c.start, c.end))
     return sorted(taken, key=lambda c: (c.start, c.end))
+
+
+def combine(chosen: list[Candidate], model: list[Candidate], policy: str) -> list[Candidate]:
+    """Merge the statistical layer's spans into the rule layers' selection.
+
+    ``fill``: model spans only fill gaps. ``extend``: a model span that strictly contains
+    rule/lexicon name spans (and overlaps no value span) replaces them (北京 -> 北京市海淀区).
+    ``model-first``: model spans win over overlapping name spans, except user hints, the
+    lexicon's own span, and rule spans that contain them. Chosen by measurement
+    (docs/evaluation.md)."""
+    if policy == "fill":
+        return select(chosen + model)
+    out = list(chosen)
+    for m in sorted(model, key=lambda c: (c.start, c.end)):
+        hit = [c for c in out if c.start < m.end and m.start < c.end]
+        if not hit:
+            out.append(m)
+            continue
+        if any(c.source == "hint" or c.type not in NAME_TYPES for c in hit):
+            continue
+        if any((c.start, c.end) == (m.start, m.end) and c.source == "lexicon" for c in hit):
+            continue  # the curated lexicon keeps its type and canonical name for the same span
+        if any(c.start <= m.start and m.end <= c.end and (c.start, c.end) != (m.start, m.end) for c in hit):
+            continue  # a longer rule span (百度集团-SW before its code) is kept
+        contained = all(m.start <= c.start and c.end <= m.end for c in hit) and any(
+            c.end - c.start < m.end - m.start for c in hit
+        )
+        if policy == "model-first" or contained:
+            code = next((c.code for c in hit if c.code and c.end == m.end), None)
+            out = [c for c in out if c not in hit] + [m._replace(code=code)]
+    return sorted(out, key=lambda c: (c.start, c.end))
 
 
 def _key(c: Candidate) -> tuple:
