@@ -151,30 +151,33 @@ def combine(chosen: list[Candidate], model: list[Candidate], policy: str) -> lis
     """Merge the statistical layer's spans into the rule layers' selection.
 
     ``fill``: model spans only fill gaps. ``extend``: a model span that strictly contains
-    rule/lexicon name spans (and overlaps no value span) replaces them (北京 -> 北京市海淀区).
-    ``model-first``: model spans win over overlapping name spans, except user hints, the
-    lexicon's own span, and rule spans that contain them. Chosen by measurement
-    (docs/evaluation.md)."""
+    rule/lexicon name spans replaces them (北京 -> 北京市海淀区). ``model-first``: a model span
+    replaces every overlapping name or title span, except user hints, spans that carry a
+    stock code (百度集团-SW before its code) and a lexicon entry's exact span. Chosen by
+    measurement (docs/evaluation.md)."""
     if policy == "fill":
         return select(chosen + model)
+    replaceable = NAME_TYPES + ("POSITION",)
     out = list(chosen)
     for m in sorted(model, key=lambda c: (c.start, c.end)):
         hit = [c for c in out if c.start < m.end and m.start < c.end]
+        head = [c for c in hit if c.start == m.start and c.end < m.end and c.type in ("COMPANY", "ORG", "GOV")]
+        if m.type == "POSITION" and head:
+            # 360集团创始人 tagged as one title: the organisation stays, the rest is the title
+            m = m._replace(start=head[0].end)
+            hit = [c for c in out if c.start < m.end and m.start < c.end]
         if not hit:
             out.append(m)
             continue
-        if any(c.source == "hint" or c.type not in NAME_TYPES for c in hit):
+        if any(c.source == "hint" or c.type not in replaceable or c.code for c in hit):
             continue
         if any((c.start, c.end) == (m.start, m.end) and c.source == "lexicon" for c in hit):
-            continue  # the curated lexicon keeps its type and canonical name for the same span
-        if any(c.start <= m.start and m.end <= c.end and (c.start, c.end) != (m.start, m.end) for c in hit):
-            continue  # a longer rule span (百度集团-SW before its code) is kept
+            continue  # the curated lexicon keeps its type and canonical name for its own span
         contained = all(m.start <= c.start and c.end <= m.end for c in hit) and any(
             c.end - c.start < m.end - m.start for c in hit
         )
         if policy == "model-first" or contained:
-            code = next((c.code for c in hit if c.code and c.end == m.end), None)
-            out = [c for c in out if c not in hit] + [m._replace(code=code)]
+            out = [c for c in out if c not in hit] + [m]
     return sorted(out, key=lambda c: (c.start, c.end))
 
 
