@@ -7,6 +7,7 @@ the same length as the original, so every span maps back 1:1.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -99,7 +100,7 @@ class MentionRecognizer:
         chosen = propagate(text, chosen)
         if self.crf is not None:
             crf_cands = [Candidate(s, e, t, "crf") for s, e, t in self.crf.tag(text, tokens)]
-            chosen = combine(chosen, crf_cands, self.combine)
+            chosen = combine(text, chosen, crf_cands, self.combine)
         doc._.kg_mentions = chosen
         ents = []
         for c in chosen:
@@ -147,7 +148,17 @@ def select(cands: Iterable[Candidate]) -> list[Candidate]:
     return sorted(taken, key=lambda c: (c.start, c.end))
 
 
-def combine(chosen: list[Candidate], model: list[Candidate], policy: str) -> list[Candidate]:
+_UNBALANCED = re.compile(r"[，。；！？、,;!?]")
+
+
+def _plausible(name: str) -> bool:
+    """A name has no clause punctuation and balanced brackets."""
+    if _UNBALANCED.search(name):
+        return False
+    return name.count("(") == name.count(")") and name.count("（") == name.count("）")
+
+
+def combine(text: str, chosen: list[Candidate], model: list[Candidate], policy: str) -> list[Candidate]:
     """Merge the statistical layer's spans into the rule layers' selection.
 
     ``fill``: model spans only fill gaps. ``extend``: a model span that strictly contains
@@ -156,10 +167,12 @@ def combine(chosen: list[Candidate], model: list[Candidate], policy: str) -> lis
     stock code (百度集团-SW before its code) and a lexicon entry's exact span. Chosen by
     measurement (docs/evaluation.md)."""
     if policy == "fill":
-        return select(chosen + model)
+        return select(chosen + [m for m in model if _plausible(text[m.start : m.end])])
     replaceable = NAME_TYPES + ("POSITION",)
     out = list(chosen)
     for m in sorted(model, key=lambda c: (c.start, c.end)):
+        if not _plausible(text[m.start : m.end]):
+            continue
         hit = [c for c in out if c.start < m.end and m.start < c.end]
         head = [c for c in hit if c.start == m.start and c.end < m.end and c.type in ("COMPANY", "ORG", "GOV")]
         if m.type == "POSITION" and head:
@@ -173,6 +186,8 @@ def combine(chosen: list[Candidate], model: list[Candidate], policy: str) -> lis
             continue
         if any((c.start, c.end) == (m.start, m.end) and c.source == "lexicon" for c in hit):
             continue  # the curated lexicon keeps its type and canonical name for its own span
+        if sum(c.source == "lexicon" for c in hit) > 1:
+            continue  # one model span swallowing several known names is a run-on (Sora依旧符合AI缩尺律)
         contained = all(m.start <= c.start and c.end <= m.end for c in hit) and any(
             c.end - c.start < m.end - m.start for c in hit
         )
