@@ -5,13 +5,18 @@ character and its class, character uni/bi/tri-grams in a +-2 window, the jieba
 word it belongs to (B/M/E/S position, length, the word itself when short, the
 neighbouring words), generic suffix / prefix clues for organisations, companies,
 government bodies, places and job titles (does a known suffix end here, how far
-ahead is the next one), surname and speech-verb clues for person names.
+ahead is the next one), proper nouns from jieba's bundled dictionary
+(nr/ns/nt/nz/j) covering the character, surname and speech-verb clues for
+person names. See kg/resources/models/MODEL_CARD.md for data and scores.
 
 Usage::
 
     tagger = CRFTagger.load()               # shipped model
-    tagger.tag("阿里巴巴集团董事局主席张勇在杭州表示")
+    tagger.tag("阿里巴巴集团首席执行官张勇在杭州表示")
     # -> [(0, 6, 'COMPANY'), (6, 11, 'POSITION'), (11, 13, 'PERSON'), (14, 16, 'PLACE')]
+
+A CRFTagger is not thread-safe (crfsuite tagger state); use one per thread
+or process.
 
 ``words`` (optional) are jieba token spans ``(start, end)`` on the same text,
 e.g. from ``jieba.Tokenizer().cut(text)`` (HMM on, the default, as in training);
@@ -151,7 +156,8 @@ def _norm_char(c: str) -> str:
         c = " "
     if c.isdigit():
         return "0"
-    return c.lower()
+    low = c.lower()
+    return low if len(low) == 1 else c  # keep offsets: one char in, one char out
 
 
 def _char_class(c: str) -> str:
