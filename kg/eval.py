@@ -50,7 +50,8 @@ def evaluate_ner(dataset: str, *, split: str = "dev", limit: int | None = None, 
     return result
 
 
-def _print(result: dict, out=sys.stdout) -> None:
+def _print(result: dict, out=None) -> None:
+    out = out or sys.stdout
     print(f"{result['dataset']} ({result['split']}, {result['sentences']} sentences), exact span + type", file=out)
     print(f"{'type':<10}{'P':>8}{'R':>8}{'F1':>8}{'gold':>8}{'pred':>8}", file=out)
     for t, s in result["simplified"].items():
