@@ -15,6 +15,7 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.attrs import IDX, IS_SPACE, LENGTH
 from spacy.tokens import Doc
 
 from kg.errors import ConfigError
@@ -81,7 +82,7 @@ class MentionRecognizer:
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
-        tokens = [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
+        tokens = token_spans(doc)
         cands: list[Candidate] = []
         for match_id, start, end in self.matcher(doc):
             span = doc[start:end]
@@ -120,6 +121,16 @@ class MentionRecognizer:
             while pos >= 0:
                 yield Candidate(pos, pos + len(norm), etype, "hint", entry.canonical if entry else None)
                 pos = doc.text.find(norm, pos + len(norm))
+
+
+def token_spans(doc: Doc) -> list[tuple[int, int]]:
+    """Character spans of the non-space tokens, read from arrays (no Token objects)."""
+    spans = doc.user_data.get("kg_tokens")
+    if spans is None:
+        arr = doc.to_array([IDX, LENGTH, IS_SPACE]).tolist()
+        spans = [(i, i + n) for i, n, space in arr if not space]
+        doc.user_data["kg_tokens"] = spans
+    return spans
 
 
 def select(cands: Iterable[Candidate]) -> list[Candidate]:
@@ -289,6 +300,6 @@ def analyse(nlp: Language, documents: Iterable[Document], *, batch_size: int = 3
             script=detect_script(text),
             view=doc.text,
             sentences=tuple(split_sentences(text)),
-            tokens=tuple((t.idx, t.idx + len(t.text)) for t in doc if not t.is_space),
+            tokens=tuple(token_spans(doc)),
             mentions=mentions,
         )
