@@ -231,7 +231,7 @@ def pair_triples(record: dict, a: str, b: str) -> list[tuple[str, str, str, str]
     names = (a, b)
     for t in record["triples"]:
         obj = t["object"]
-        if "start" not in obj:  # quantities, literals
+        if "start" not in obj or t.get("modality") == "negated":  # quantities, literals; negated claims
             continue
         s = _match_name(t["subject"]["text"], names)
         o = _match_name(obj["text"], names)
@@ -408,7 +408,7 @@ def evaluate_duie(*, last: int = 1000, limit: int | None = None, hints: bool = F
         fired_all.update(t["extractor"] for t in rec["triples"])
         keys = []
         for t in rec["triples"]:
-            if t["predicate"] in wanted:
+            if t["predicate"] in wanted and t.get("modality") != "negated":
                 fired[t["extractor"], t["predicate"]] += 1
                 key = (t["predicate"], t["subject"]["text"].strip(), _object_text(t["object"]).strip())
                 if key not in keys:

@@ -15,9 +15,11 @@ from kg.nlp.pipeline import Analysis
 __all__ = ["attribution", "SPEECH_VERBS"]
 
 SPEECH_VERBS = re.compile(
-    r"表示|指出|认为|声称|宣称|称|预计|预测|预期|强调|透露|坦言|直言|提到|说|写道|留言|回应|分析称|研报称"
+    r"表示|指出|认为|声称|宣称|称|预计|预测|预期|估计|强调|透露|坦言|直言|提到|说|写道|留言|回应|分析称|研报称"
 )
-PREDICTIVE_VERBS = {"预计", "预测", "预期"}
+PREDICTIVE_VERBS = {"预计", "预测", "预期", "估计"}
+#: A firm commenting on a company it names is analysing it (FinRE 分析).
+ANALYST_TYPES = ("COMPANY", "ORG")
 FUTURE = re.compile(r"将|有望|预计|未来|或将|可能|会")
 HEDGED = re.compile(r"可能|或|有望|也许|或许|预计|料将|估计")
 NEGATED = re.compile(r"未(?!来)|没有|不会|并非|不是|否认")
@@ -72,6 +74,8 @@ def attribution(analysis: Analysis) -> Iterator[Fact]:
                 seen.add(key)
                 emitted = True
                 yield Fact(speaker, predicate, topic, sentence, "attribution.v1", confidence, claim=claim, modality=modality)
+                if speaker.type in ANALYST_TYPES and topic.type == "COMPANY":
+                    yield Fact(speaker, "analyzes", topic, sentence, "attribution.v1", round(confidence * 0.7, 3), modality=modality)
             if not emitted:
                 # The claim is still worth keeping: a statement with a speaker and no topic entity.
                 yield Fact(speaker, "states", claim, sentence, "attribution.v1", confidence * 0.8, claim=claim, modality=modality)

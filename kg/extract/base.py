@@ -35,7 +35,7 @@ def register(name: str) -> Callable[[Extractor], Extractor]:
 
 
 def registry() -> dict[str, Extractor]:
-    from kg.extract import attribution, quantities, relations, roles  # noqa: F401  (registration)
+    from kg.extract import attribution, quantities, relations, roles, structure  # noqa: F401  (registration)
 
     return dict(sorted(_REGISTRY.items()))
 

@@ -29,14 +29,13 @@ ORGS = ("COMPANY", "ORG", "GOV")
 #: Active-voice triggers: SUBJECT … TRIGGER … OBJECT within one clause.
 TRIGGERS = (
     Trigger("released", re.compile(r"发布|释出|推出|上线|开源|亮相|面世"), AGENT_TYPES, ("PRODUCT",)),
-    Trigger("plansToAcquire", re.compile(r"拟收购|计划收购|拟购买"), ORGS + ("PERSON",), ORGS),
-    Trigger("acquires", re.compile(r"(?<!拟)(?<!计划)收购|并购"), ORGS + ("PERSON",), ORGS),
-    Trigger("increasesStakeIn", re.compile(r"增持"), ORGS + ("PERSON",), ORGS),
-    Trigger("reducesStakeIn", re.compile(r"减持"), ORGS + ("PERSON",), ORGS),
+    Trigger("acquires", re.compile(r"收购|并购"), ORGS + ("PERSON",), ORGS),
+    Trigger("increasesStakeIn", re.compile(r"增持|举牌|受让"), ORGS + ("PERSON",), ORGS),
+    Trigger("reducesStakeIn", re.compile(r"减持|抛售|售出|出售所持|出让所持"), ORGS + ("PERSON",), ORGS),
     Trigger("holdsSharesIn", re.compile(r"持有|持股|控股"), ORGS + ("PERSON",), ORGS),
     Trigger("investsIn", re.compile(r"入股|投资|参股"), ORGS + ("PERSON",), ORGS),
     Trigger("injectsCapitalInto", re.compile(r"注资|增资"), ORGS + ("PERSON",), ORGS),
-    Trigger("establishes", re.compile(r"成立|设立|创办|创立"), ORGS + ("PERSON",), ORGS),
+    Trigger("establishes", re.compile(r"成立|设立|创办|创立|组建"), ORGS + ("PERSON",), ORGS),
     Trigger("analyzes", re.compile(r"分析"), ORGS + ("PERSON",), ORGS),
     Trigger("helps", re.compile(r"帮助|扶持|支持"), ORGS, ORGS),
     Trigger("issues", re.compile(r"发行"), ORGS, ORGS + ("PRODUCT",)),
@@ -48,16 +47,18 @@ TRIGGERS = (
 )
 #: Symmetric triggers: A 与/和/同 B … TRIGGER.
 JOINT = (
-    ("cooperatesWith", re.compile(r"合作")),
-    ("signsWith", re.compile(r"签约|签署|签订")),
     ("jointVentureWith", re.compile(r"合资")),
+    ("signsWith", re.compile(r"签约|签署|签订|框架协议")),
+    ("cooperatesWith", re.compile(r"合作|联合|携手|联手")),
     ("mergesWith", re.compile(r"合并")),
-    ("negotiatesWith", re.compile(r"商讨|洽谈|谈判")),
-    ("inDisputeWith", re.compile(r"纠纷|诉讼|起诉")),
-    ("competesWith", re.compile(r"竞争")),
+    ("negotiatesWith", re.compile(r"商讨|洽谈|谈判|磋商")),
+    ("inDisputeWith", re.compile(r"纠纷|诉讼|起诉|侵权|索赔|仲裁")),
+    ("competesWith", re.compile(r"竞争|对手|抗衡")),
     ("tradesWith", re.compile(r"交易")),
 )
-_WITH = re.compile(r"^(?:与|和|同|跟)$")
+# A (adverbs) 与/和/同/跟 B: 双汇国际宣布已与中国银行签订…
+_WITH = re.compile(r"^(?:[已将正式宣布今日近日日前再次首次共同也还]{0,6})(?:与|和|同|跟)$")
+_PLANNED = re.compile(r"拟|计划|将|准备|有意|打算|筹划")
 
 
 def _fact(view: SentenceView, s: Mention, predicate: str, o: Mention, name: str, gap: int) -> Fact:
@@ -89,10 +90,13 @@ def _triggered(analysis: Analysis, triggers: tuple[Trigger, ...], name: str) -> 
                 if not subjects:
                     continue
                 subject = subjects[-1]
+                predicate = trig.predicate
+                if predicate == "acquires" and _PLANNED.search(view.between(max(subject.end, c_start), t_start)):
+                    predicate = "plansToAcquire"  # 拟/计划/将…收购
                 for obj in view.mentions_in(t_end, c_end, trig.object_types):
                     if obj.norm == subject.norm:
                         continue
-                    yield _fact(view, subject, trig.predicate, obj, name, gap or t_start - subject.end)
+                    yield _fact(view, subject, predicate, obj, name, gap or t_start - subject.end)
 
 
 @register("release.v1")

@@ -310,12 +310,17 @@ def compound_concepts(text: str, cands: Sequence[Candidate]) -> Iterator[Candida
             yield Candidate(c.start, m.end(), "CONCEPT", c.source, f"{head}需求")
 
 
-def guess_type(name: str) -> str:
-    """The type a bare name most likely has, from its suffix; CONCEPT when nothing says."""
+def looks_like_person(name: str) -> bool:
+    """Two to four Han characters starting with a common surname."""
+    return bool(re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name)) and (name[0] in SURNAMES or name[:2] in SURNAMES)
+
+
+def guess_type(name: str, default: str = "CONCEPT") -> str:
+    """The type a bare name most likely has, from its suffix; ``default`` when nothing says."""
     core = re.sub(r"[\sA-Za-z0-9&.\-]+$", "", name) or name  # 某某公司XYZ -> 某某公司
     for suffix, etype in sorted(ORG_SUFFIXES.items(), key=lambda kv: -len(kv[0])):
         if core.endswith(suffix) and len(name) > len(suffix):
             return etype
     if name.endswith(PRODUCT_CUES):
         return "PRODUCT"
-    return "CONCEPT"
+    return default

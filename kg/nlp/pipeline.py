@@ -99,8 +99,9 @@ class MentionRecognizer:
         cands.extend(patterns.compound_concepts(text, cands))
         chosen = select(cands)
         chosen = propagate(text, chosen)
+        crf_cands = [] if self.crf is None else [Candidate(s, e, t, "crf") for s, e, t in self.crf.tag(text, tokens)]
+        chosen = _type_hints(text, chosen, crf_cands)
         if self.crf is not None:
-            crf_cands = [Candidate(s, e, t, "crf") for s, e, t in self.crf.tag(text, tokens)]
             chosen = combine(text, chosen, crf_cands, self.combine)
         doc._.kg_mentions = chosen
         ents = []
@@ -116,11 +117,31 @@ class MentionRecognizer:
             norm = analysis_view(surface)
             entry = self.lexicon.entries.get(norm)
             if etype not in _TYPE_RANK:
-                etype = entry.type if entry else patterns.guess_type(norm)
+                etype = entry.type if entry else patterns.guess_type(norm, default=_UNTYPED)
             pos = doc.text.find(norm)
             while pos >= 0:
                 yield Candidate(pos, pos + len(norm), etype, "hint", entry.canonical if entry else None)
                 pos = doc.text.find(norm, pos + len(norm))
+
+
+_UNTYPED = "?"
+
+
+def _type_hints(text: str, chosen: list[Candidate], model: list[Candidate]) -> list[Candidate]:
+    """An untyped watch-list name takes the model's type for the same span; else a
+    surname-initial short name is a PERSON and anything else a COMPANY (watch-lists name
+    agents: names a lexicon or suffix could type were typed already)."""
+    by_span = {(m.start, m.end): m.type for m in model}
+    out = []
+    for c in chosen:
+        if c.type == _UNTYPED:
+            name = text[c.start : c.end]
+            etype = by_span.get((c.start, c.end))
+            if etype is None:
+                etype = "PERSON" if patterns.looks_like_person(name) else "COMPANY"
+            c = c._replace(type=etype)
+        out.append(c)
+    return out
 
 
 def token_spans(doc: Doc) -> list[tuple[int, int]]:

@@ -1,0 +1,88 @@
+"""Company structure and profile facts from the words between two mentions.
+
+广汇集团在桂林的子公司——广运实业 -> 广汇集团 owns 广运实业, 广运实业 subsidiaryOf 广汇集团;
+大同煤业的控股股东大同集团 -> 大同集团 owns 大同煤业; 中汇医药第二大股东富升投资 -> holdsSharesIn;
+X于2011年1月10日登记成立 -> foundedOn; X（简称MQTV） -> shortName; X总部位于上海 -> headquarteredIn;
+X的创始人是Y / Y创办了X -> founderOf."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from kg.extract.base import SentenceView, register, sentences
+from kg.model import Fact, Mention
+from kg.nlp.pipeline import Analysis
+
+__all__ = ["ownership", "profile"]
+
+ORGS = ("COMPANY", "ORG", "GOV")
+_SUBSIDIARY = re.compile(r"^(?:在\w{1,6})?(?:的)?(?:全资|控股|参股)?(?:子公司|孙公司|附属公司)(?:——|—|:|：|，|,)?$")
+_UNDER = re.compile(r"^旗下(?:的)?(?:全资|控股)?(?:子公司|公司|品牌)?$")
+_PARENT = re.compile(r"^(?:的)?(?:控股股东|母公司|实际控制人)(?:为|是)?$")
+_HOLDER = re.compile(r"^(?:的)?第[一二三四五六七八九十\d]+大股东(?:为|是)?$")
+_IS = re.compile(r"^(?:是|为|系)$")
+_OF_SUB = re.compile(r"^的(?:全资|控股)?(?:子公司|孙公司|附属公司)")
+
+
+def _pairs(view: SentenceView, types: tuple[str, ...]) -> Iterator[tuple[Mention, Mention, str]]:
+    ms = [m for m in view.mentions if m.type in types]
+    for a, b in zip(ms, ms[1:]):
+        yield a, b, view.between(a.end, b.start)
+
+
+@register("ownership.v1")
+def ownership(analysis: Analysis) -> Iterator[Fact]:
+    for view in sentences(analysis):
+        s = view.sentence
+        for a, b, gap in _pairs(view, ORGS):
+            if _SUBSIDIARY.match(gap) or _UNDER.match(gap):
+                yield Fact(a, "owns", b, s, "ownership.v1", 0.75, modality="asserted")
+                yield Fact(b, "subsidiaryOf", a, s, "ownership.v1", 0.75, modality="asserted")
+            elif _PARENT.match(gap):
+                yield Fact(b, "owns", a, s, "ownership.v1", 0.75, modality="asserted")
+                yield Fact(a, "subsidiaryOf", b, s, "ownership.v1", 0.75, modality="asserted")
+            elif _HOLDER.match(gap):
+                yield Fact(b, "holdsSharesIn", a, s, "ownership.v1", 0.7, modality="asserted")
+            elif _IS.match(gap) and _OF_SUB.match(view.analysis.view, b.end):
+                # B是A的全资子公司
+                yield Fact(b, "owns", a, s, "ownership.v1", 0.75, modality="asserted")
+                yield Fact(a, "subsidiaryOf", b, s, "ownership.v1", 0.75, modality="asserted")
+
+
+_FOUNDED_AFTER = re.compile(r"^(?:[^，。；,;]{0,24}?)(?:注册|登记|正式|宣告)?(?:成立|创立|创建|组建|注册成立)")
+_FOUNDED_BEFORE = re.compile(r"^(?:的)?(?:成立|创立|创建|组建)(?:于|在)$")
+_SHORT = re.compile(r"^[（(](?:以下)?简称[：:]?\s*[“\"「『]?([^”\"」』）)，,]{1,16}?)[”\"」』]?[）)]")
+_HQ = re.compile(r"^(?:的)?总部(?:位于|设在|设于|在|座落于|坐落于)$")
+_HQ_BEFORE = re.compile(r"总部(?:位于|设在|设于)$")
+_FOUNDER_IS = re.compile(r"^(?:的)?(?:创始人|创办人)(?:是|为)$")
+_CREATED = re.compile(r"^(?:一手|亲自|先后|于\S{2,12})?(?:创办|创立|创建)(?:了)?$")
+
+
+@register("profile.v1")
+def profile(analysis: Analysis) -> Iterator[Fact]:
+    text = analysis.view
+    for view in sentences(analysis):
+        s = view.sentence
+        ms = view.mentions
+        for i, m in enumerate(ms):
+            if m.type in ORGS:
+                short = _SHORT.match(text, m.end)
+                if short:
+                    yield Fact(m, "shortName", analysis.document.text[short.start(1) : short.end(1)], s, "profile.v1", 0.9, modality="asserted")
+            nxt = ms[i + 1] if i + 1 < len(ms) else None
+            if nxt is None:
+                continue
+            gap = view.between(m.end, nxt.start)
+            if m.type in ORGS and nxt.type == "DATE":
+                after = _FOUNDED_AFTER.match(text, nxt.end, s.end)
+                if (gap in ("", "于", "在") and after) or _FOUNDED_BEFORE.match(gap):
+                    yield Fact(m, "foundedOn", nxt.text, s, "profile.v1", 0.8, modality="asserted")
+            if m.type in ORGS and nxt.type == "PLACE" and _HQ.match(gap):
+                yield Fact(m, "headquarteredIn", nxt, s, "profile.v1", 0.85, modality="asserted")
+            if m.type == "PLACE" and nxt.type in ORGS and gap == "的" and _HQ_BEFORE.search(view.between(s.start, m.start)):
+                yield Fact(nxt, "headquarteredIn", m, s, "profile.v1", 0.8, modality="asserted")
+            if m.type in ORGS and nxt.type == "PERSON" and _FOUNDER_IS.match(gap):
+                yield Fact(nxt, "founderOf", m, s, "profile.v1", 0.85, modality="asserted")
+            if m.type == "PERSON" and nxt.type in ORGS and _CREATED.match(gap):
+                yield Fact(m, "founderOf", nxt, s, "profile.v1", 0.8, modality="asserted")
