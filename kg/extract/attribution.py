@@ -15,7 +15,7 @@ from kg.nlp.pipeline import Analysis
 __all__ = ["attribution", "SPEECH_VERBS"]
 
 SPEECH_VERBS = re.compile(
-    r"表示|指出|认为|声称|宣称|称|预计|预测|预期|估计|强调|透露|坦言|直言|提到|说|写道|留言|回应|分析称|研报称"
+    r"表示|指出|认为|声称|宣称|(?<![简号俗统昵别人堪并职])称|预计|预测|预期|估计|强调|透露|坦言|直言|提到|说|写道|留言|回应|分析称|研报称"
 )
 PREDICTIVE_VERBS = {"预计", "预测", "预期", "估计"}
 #: A firm commenting on a company it names is analysing it (FinRE 分析).

@@ -22,7 +22,7 @@ _UNDER = re.compile(r"^旗下(?:的)?(?:全资|控股)?(?:子公司|公司|品�
 _PARENT = re.compile(r"^(?:的)?(?:控股股东|母公司|实际控制人)(?:为|是)?$")
 _HOLDER = re.compile(r"^(?:的)?第[一二三四五六七八九十\d]+大股东(?:为|是)?$")
 _IS = re.compile(r"^(?:是|为|系)$")
-_OF_SUB = re.compile(r"^的(?:全资|控股)?(?:子公司|孙公司|附属公司)")
+_OF_SUB = re.compile(r"的(?:全资|控股)?(?:子公司|孙公司|附属公司)")
 
 
 def _pairs(view: SentenceView, types: tuple[str, ...]) -> Iterator[tuple[Mention, Mention, str]]:
@@ -50,9 +50,10 @@ def ownership(analysis: Analysis) -> Iterator[Fact]:
                 yield Fact(a, "subsidiaryOf", b, s, "ownership.v1", 0.75, modality="asserted")
 
 
-_FOUNDED_AFTER = re.compile(r"^(?:[^，。；,;]{0,24}?)(?:注册|登记|正式|宣告)?(?:成立|创立|创建|组建|注册成立)")
+# Patterns used with .match(text, pos) carry no ^: it would not anchor at pos.
+_FOUNDED_AFTER = re.compile(r"(?:[^，。；,;]{0,24}?)(?:注册|登记|正式|宣告)?(?:成立|创立|创建|组建|注册成立)")
 _FOUNDED_BEFORE = re.compile(r"^(?:的)?(?:成立|创立|创建|组建)(?:于|在)$")
-_SHORT = re.compile(r"^[（(](?:以下)?简称[：:]?\s*[“\"「『]?([^”\"」』）)，,]{1,16}?)[”\"」』]?[）)]")
+_SHORT = re.compile(r"(?:[（(](?:以下)?简称[：:]?\s*[“\"「『]?([^”\"」』）)，,]{1,16}?)[”\"」』]?[）)]|[，,]\s*(?:以下)?简称[“\"「『]([^”\"」』）)，,]{1,16})[”\"」』])")
 _HQ = re.compile(r"^(?:的)?总部(?:位于|设在|设于|在|座落于|坐落于)$")
 _HQ_BEFORE = re.compile(r"总部(?:位于|设在|设于)$")
 _FOUNDER_IS = re.compile(r"^(?:的)?(?:创始人|创办人)(?:是|为)$")
@@ -69,10 +70,16 @@ def profile(analysis: Analysis) -> Iterator[Fact]:
             if m.type in ORGS:
                 short = _SHORT.match(text, m.end)
                 if short:
-                    yield Fact(m, "shortName", analysis.document.text[short.start(1) : short.end(1)], s, "profile.v1", 0.9, modality="asserted")
+                    group = 1 if short.group(1) else 2
+                    name = analysis.document.text[short.start(group) : short.end(group)]
+                    yield Fact(m, "shortName", name, s, "profile.v1", 0.9, modality="asserted")
             nxt = ms[i + 1] if i + 1 < len(ms) else None
             if nxt is None:
                 continue
+            if m.type == "DATE" and nxt.type in ORGS and view.between(m.end, nxt.start) in ("，", ",", "") and (
+                re.match(r"(?:正式)?(?:成立|创立|组建)", text[nxt.end : nxt.end + 4])
+            ):
+                yield Fact(nxt, "foundedOn", m.text, s, "profile.v1", 0.75, modality="asserted")  # 1981年7月，X成立
             gap = view.between(m.end, nxt.start)
             if m.type in ORGS and nxt.type == "DATE":
                 after = _FOUNDED_AFTER.match(text, nxt.end, s.end)
