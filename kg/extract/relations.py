@@ -11,7 +11,7 @@ from kg.extract.base import AGENT_TYPES, SentenceView, register, sentences
 from kg.model import Fact, Mention
 from kg.nlp.pipeline import Analysis
 
-__all__ = ["TRIGGERS", "released", "based_on", "finance"]
+__all__ = ["TRIGGERS", "released", "based_on", "finance", "rivals"]
 
 HEDGES = re.compile(r"将|拟|计划|有望|或将|可能|预计|准备")
 NEGATION = re.compile(r"未(?!来)|没有|不会|否认|放弃|终止|取消|叫停")
@@ -117,9 +117,29 @@ def finance(analysis: Analysis) -> Iterator[Fact]:
             c_start, c_end = view.clause_bounds(b.end)
             tail = view.between(b.end, c_end)
             for predicate, pattern in JOINT:
-                if pattern.search(tail):
+                if pattern.search(tail):  # 签订《合作意向书》: signsWith and cooperatesWith
                     yield _fact(view, a, predicate, b, "finance.v1", 1)
-                    break
+
+
+_RIVALRY = re.compile(r"竞争对手|对手|仅次于|抗衡|角逐|争夺|(?:相比|相较)")
+
+
+@register("rivals.v1")
+def rivals(analysis: Analysis) -> Iterator[Fact]:
+    """Companies named around a rivalry cue compete: 与老大万科相比, 仅次于惠而浦, 竞争对手."""
+    for view in sentences(analysis):
+        cue = _RIVALRY.search(view.view)
+        if not cue:
+            continue
+        cue_at = view.sentence.start + cue.start()
+        orgs = [m for m in view.mentions if m.type in ORGS]
+        for i, a in enumerate(orgs):
+            for b in orgs[i + 1 :]:
+                if (a.canonical or a.norm) == (b.canonical or b.norm):
+                    continue
+                if min(abs(cue_at - a.end), abs(cue_at - b.end)) > 30:
+                    continue
+                yield Fact(a, "competesWith", b, view.sentence, "rivals.v1", 0.5, modality="asserted")
 
 
 _BASED_ON = re.compile(r"建立在|基于|采用了?|借鉴了?")

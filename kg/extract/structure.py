@@ -14,7 +14,7 @@ from kg.extract.base import SentenceView, register, sentences
 from kg.model import Fact, Mention
 from kg.nlp.pipeline import Analysis
 
-__all__ = ["ownership", "profile"]
+__all__ = ["branches", "ownership", "profile"]
 
 ORGS = ("COMPANY", "ORG", "GOV")
 _SUBSIDIARY = re.compile(r"^(?:在\w{1,6})?(?:的)?(?:全资|控股|参股)?(?:子公司|孙公司|附属公司)(?:——|—|:|：|，|,)?$")
@@ -51,6 +51,32 @@ def ownership(analysis: Analysis) -> Iterator[Fact]:
 
 
 # Patterns used with .match(text, pos) carry no ^: it would not anchor at pos.
+_FORM_TAIL = re.compile(r"(?:集团|控股|股份|有限|责任|公司|国际|总部|[-－]?(?:SW|W|S|B))+$")
+
+
+def _branch(parent: str, child: str, places: set[str]) -> bool:
+    """``child`` is a business line of ``parent`` by its name: 中投海外直投公司 <- 中投,
+    万达商管公司 <- 万达. Legal forms (五粮液集团有限公司) and place prefixes (云南天原集团)
+    name the same company, not a branch."""
+    if len(parent) < 2 or not child.startswith(parent) or child == parent:
+        return False
+    rest = _FORM_TAIL.sub("", child[len(parent) :])
+    return len(rest) >= 2 and rest not in places
+
+
+@register("branch.v1")
+def branches(analysis: Analysis) -> Iterator[Fact]:
+    """Two organisations in a sentence, one named as the other plus a place or business line."""
+    for view in sentences(analysis):
+        orgs = [m for m in view.mentions if m.type in ORGS]
+        places = {m.norm for m in view.mentions if m.type == "PLACE"}
+        for a in orgs:
+            for b in orgs:
+                if _branch(a.norm, b.norm, places):
+                    yield Fact(a, "owns", b, view.sentence, "branch.v1", 0.45, modality="asserted")
+                    yield Fact(b, "subsidiaryOf", a, view.sentence, "branch.v1", 0.45, modality="asserted")
+
+
 _FOUNDED_AFTER = re.compile(r"(?:[^，。；,;]{0,24}?)(?:注册|登记|正式|宣告)?(?:成立|创立|创建|组建|注册成立)")
 _FOUNDED_BEFORE = re.compile(r"^(?:的)?(?:成立|创立|创建|组建)(?:于|在)$")
 _SHORT = re.compile(r"(?:[（(](?:以下)?简称[：:]?\s*[“\"「『]?([^”\"」』）)，,]{1,16}?)[”\"」』]?[）)]|[，,]\s*(?:以下)?简称[“\"「『]([^”\"」』）)，,]{1,16})[”\"」』])")
