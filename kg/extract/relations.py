@@ -32,7 +32,7 @@ TRIGGERS = (
     Trigger("acquires", re.compile(r"收购|并购"), ORGS + ("PERSON",), ORGS),
     Trigger("increasesStakeIn", re.compile(r"增持|举牌|受让"), ORGS + ("PERSON",), ORGS),
     Trigger("reducesStakeIn", re.compile(r"减持|抛售|售出|出售所持|出让所持"), ORGS + ("PERSON",), ORGS),
-    Trigger("holdsSharesIn", re.compile(r"持有|持股|控股"), ORGS + ("PERSON",), ORGS),
+    Trigger("holdsSharesIn", re.compile(r"持有|持股|控股(?!股东)"), ORGS + ("PERSON",), ORGS),
     Trigger("investsIn", re.compile(r"入股|投资|参股"), ORGS + ("PERSON",), ORGS),
     Trigger("injectsCapitalInto", re.compile(r"注资|增资"), ORGS + ("PERSON",), ORGS),
     Trigger("establishes", re.compile(r"成立|设立|创办|创立|组建"), ORGS + ("PERSON",), ORGS),

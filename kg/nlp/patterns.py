@@ -311,8 +311,12 @@ def compound_concepts(text: str, cands: Sequence[Candidate]) -> Iterator[Candida
 
 
 def looks_like_person(name: str) -> bool:
-    """Two to four Han characters starting with a common surname."""
-    return bool(re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name)) and (name[0] in SURNAMES or name[:2] in SURNAMES)
+    """Two or three Han characters after a common surname (four with a compound surname)."""
+    if not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name):
+        return False
+    if name[:2] in SURNAMES:
+        return len(name) in (3, 4)
+    return len(name) in (2, 3) and name[0] in SURNAMES
 
 
 def guess_type(name: str, default: str = "CONCEPT") -> str:

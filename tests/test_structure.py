@@ -1,0 +1,58 @@
+"""Ownership, profile, rivalry and branch extractors on sentences written for the purpose."""
+
+from __future__ import annotations
+
+import pytest
+
+import kg
+from kg.model import Document
+from kg.text import to_traditional
+
+
+def facts(text: str, hints=()) -> set[tuple[str, str, str]]:
+    doc = Document(id="t", text=text, hints=tuple((h, None) for h in hints))
+    record = kg.extract([doc], use_crf=False)[0]
+    out = set()
+    for t in record["triples"]:
+        obj = t["object"].get("text", t["object"].get("value"))
+        out.add((t["subject"]["text"], t["predicate"], obj))
+    return out
+
+
+CASES = [
+    ("星河集团旗下的华辰科技有限公司今日发布公告。", ("星河集团", "华辰科技有限公司"),
+     {("星河集团", "owns", "华辰科技有限公司"), ("华辰科技有限公司", "subsidiaryOf", "星河集团")}),
+    ("蓝海股份的控股股东蓝海集团表示将继续增持。", ("蓝海股份", "蓝海集团"),
+     {("蓝海集团", "owns", "蓝海股份"), ("蓝海股份", "subsidiaryOf", "蓝海集团")}),
+    ("华辰电讯第二大股东星河投资近日减持。", ("华辰电讯", "星河投资"), {("星河投资", "holdsSharesIn", "华辰电讯")}),
+    ("星河资本拟以20亿元收购华辰电讯。", ("星河资本", "华辰电讯"), {("星河资本", "plansToAcquire", "华辰电讯")}),
+    ("蓝海科技有限公司于2015年3月2日在杭州市市场监督管理局登记成立。", ("蓝海科技有限公司",),
+     {("蓝海科技有限公司", "foundedOn", "2015年3月2日")}),
+    ("华辰电讯股份有限公司（以下简称“华辰电讯”）发布年报。", ("华辰电讯股份有限公司",),
+     {("华辰电讯股份有限公司", "shortName", "华辰电讯")}),
+    ("与老对手星河电器相比，华辰家电的市场份额仍然较低。", ("星河电器", "华辰家电"), {("星河电器", "competesWith", "华辰家电")}),
+    ("星河地产已与华辰银行签订战略合作框架协议。", ("星河地产", "华辰银行"),
+     {("星河地产", "signsWith", "华辰银行"), ("星河地产", "cooperatesWith", "华辰银行")}),
+]
+
+
+@pytest.mark.parametrize(("text", "hints", "expected"), CASES)
+@pytest.mark.parametrize("script", ["zh-Hans", "zh-Hant"])
+def test_structure_facts(text, hints, expected, script):
+    if script == "zh-Hant":
+        text, hints = to_traditional(text), tuple(to_traditional(h) for h in hints)
+        expected = {tuple(to_traditional(x) for x in triple) for triple in expected}
+    assert expected <= facts(text, hints)
+
+
+def test_negated_acquisition_is_reported_as_negated():
+    doc = Document(id="t", text="星河集团放弃收购华辰电讯。", hints=(("星河集团", None), ("华辰电讯", None)))
+    triples = [t for t in kg.extract([doc], use_crf=False)[0]["triples"] if t["predicate"] == "acquires"]
+    assert [t["modality"] for t in triples] == ["negated"]
+
+
+def test_legal_form_variants_are_not_branches():
+    text = "五粮液与五粮液集团有限公司、星河与星河商管公司同时公告。"
+    got = facts(text, ("五粮液", "五粮液集团有限公司", "星河", "星河商管公司"))
+    assert ("星河", "owns", "星河商管公司") in got
+    assert ("五粮液", "owns", "五粮液集团有限公司") not in got
