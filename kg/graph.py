@@ -251,6 +251,8 @@ class _Builder:
         return node
 
     def _fact(self, a: Analysis, doc: URIRef, f: Fact, support) -> None:
+        if f.modality == "negated" and f.claim is None:
+            return  # 没有发布 / 放弃收购: reported by `kg extract`, never asserted as a triple
         g = self.g.rdf
         s = self._iri(f.subject)
         p = KG[f.predicate]

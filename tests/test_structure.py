@@ -56,3 +56,9 @@ def test_legal_form_variants_are_not_branches():
     got = facts(text, ("五粮液", "五粮液集团有限公司", "星河", "星河商管公司"))
     assert ("星河", "owns", "星河商管公司") in got
     assert ("五粮液", "owns", "五粮液集团有限公司") not in got
+
+
+def test_negated_relation_is_not_asserted_in_the_graph():
+    g = kg.build([Document(id="n", text="星河集团放弃收购华辰电讯。星河集团推出了大模型“天穹”。")], use_crf=False)
+    predicates = {str(r.p).rsplit("#", 1)[-1] for r in g.query("SELECT ?p WHERE { ?a a kg:Assertion ; rdf:predicate ?p }")}
+    assert "released" in predicates and "acquires" not in predicates
