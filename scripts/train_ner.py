@@ -4,7 +4,10 @@
     python scripts/train_ner.py [--data-dir D] [--out PATH] [--max-iter N]
 
 Deterministic: fixed dataset order, no shuffling, L-BFGS (batch) training, a
-private jieba.Tokenizer for segmentation. Single-threaded.
+private jieba.Tokenizer for segmentation. Single-threaded. The cluster features
+(--clusters, not used by the shipped model) read
+kg/resources/models/ner-clusters-v1.tsv (rebuild it with
+scripts/build_ner_clusters.py; it is deterministic too).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import pycrfsuite  # noqa: E402
 from kg import datasets as D  # noqa: E402
 from kg.nlp import crf  # noqa: E402
 
-# Coarse ORG (MSRA / Resume / Weibo / People's Daily) -> our fine types by a
+# Coarse ORG (MSRA / People's Daily / Resume / Weibo) -> our fine types by a
 # generic suffix heuristic, used when --org-map=suffix.
 COMPANY_SUFFIXES = (
     "公司", "集团", "银行", "证券", "保险", "股份", "控股", "有限", "基金", "信托", "期货",
@@ -72,7 +75,9 @@ _SEG = crf._Segmenter()
 def featurize(sents, cache_dir: Path | None, key: str):
     """Features for a list of sentences, cached on disk by content hash."""
     h = hashlib.sha1()
-    h.update(f"{crf.FEATURE_VERSION}|{key}".encode())
+    h.update(f"{crf.FEATURE_VERSION}|{crf.USE_CLUSTERS}|{key}".encode())
+    if crf.USE_CLUSTERS:
+        h.update(crf.default_clusters_path().read_bytes())
     for t, _ in sents:
         h.update(t.encode())
         h.update(b"\0")
@@ -116,16 +121,20 @@ def main(argv=None) -> int:
     ap.add_argument("--c2", type=float, default=0.01)
     ap.add_argument("--minfreq", type=float, default=2)
     ap.add_argument("--scheme", choices=["BIOES", "BIO"], default="BIOES")
-    ap.add_argument("--train-sets", default="cluener,msra,resume,weibo",
+    ap.add_argument("--train-sets", default="cluener,msra,peoples_daily,resume,weibo",
                     help="comma-separated training sets (train splits)")
     ap.add_argument("--org-map", choices=["keep", "suffix", "drop"], default="suffix",
                     help="what to do with coarse ORG labels of msra/resume/weibo")
     ap.add_argument("--cluener-weight", type=int, default=1,
                     help="repeat CLUENER train sentences this many times")
+    ap.add_argument("--clusters", action="store_true",
+                    help="add the unsupervised cluster features (kg/resources/models/ner-clusters-v1.tsv); "
+                         "not used by the shipped model")
     ap.add_argument("--cache-dir", default=os.environ.get("KG_CRF_CACHE", "/tmp/kg_crf_cache"),
                     help="feature cache ('' to disable)")
     args = ap.parse_args(argv)
     cache_dir = Path(args.cache_dir) if args.cache_dir else None
+    crf.USE_CLUSTERS = bool(args.clusters)
 
     t0 = time.time()
     X_all, Y_all = [], []

@@ -7,7 +7,15 @@ neighbouring words), generic suffix / prefix clues for organisations, companies,
 government bodies, places and job titles (does a known suffix end here, how far
 ahead is the next one), proper nouns from jieba's bundled dictionary
 (nr/ns/nt/nz/j) covering the character, surname and speech-verb clues for
-person names. See kg/resources/models/MODEL_CARD.md for data and scores.
+person names. Optional (not in the shipped model): unsupervised character /
+word clusters learned from raw news text (``ner-clusters-v1.tsv``,
+scripts/build_ner_clusters.py, ``train_ner.py --clusters``).
+See kg/resources/models/MODEL_CARD.md for data and scores.
+
+Speed: feature groups are cached per character, character bigram and word
+across sentences, and features the loaded model has no weight for are dropped
+before they reach crfsuite (crfsuite ignores unknown attributes anyway, so the
+tags are identical; it just spends less time looking strings up).
 
 Usage::
 
@@ -25,14 +33,22 @@ when omitted the tagger segments with its own ``jieba.Tokenizer`` instance.
 
 from __future__ import annotations
 
+import re
 import threading
+from itertools import compress, count, repeat
+from operator import add, itemgetter
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import pycrfsuite
 
 MODEL_VERSION = "ner-crf-v1"
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
+# v3: the v2 feature set (same strings), new extraction code (different order within
+# a character's list); optionally + unsupervised character / word cluster features
+# (CLUSTERS_VERSION). The shipped model does not use the clusters (see MODEL_CARD.md);
+# the tagger switches them on by itself for a model trained with them.
+USE_CLUSTERS = False
 
 Span = tuple[int, int, str]
 
@@ -209,10 +225,89 @@ class _Segmenter:
         return spans
 
 
+# ------------------------------------------------------------------ clusters
+# Unsupervised character / word clusters learned from raw news text
+# (scripts/build_ner_clusters.py); shipped next to the model.
+
+CLUSTERS_VERSION = "ner-clusters-v1"
+_clusters: tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]] | None = None
+_clusters_lock = threading.Lock()
+
+
+def default_clusters_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "resources" / "models" / f"{CLUSTERS_VERSION}.tsv"
+
+
+def clusters(path: str | Path | None = None):
+    """(char -> fine id, char -> coarse id, word -> fine id, word -> coarse id)."""
+    global _clusters
+    if path is not None:
+        return _read_clusters(Path(path))
+    if _clusters is None:
+        with _clusters_lock:
+            if _clusters is None:
+                _clusters = _read_clusters(default_clusters_path())
+    return _clusters
+
+
+def _read_clusters(p: Path):
+    cf: dict[str, str] = {}
+    cc: dict[str, str] = {}
+    wf: dict[str, str] = {}
+    wc: dict[str, str] = {}
+    with open(p, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            kind, item, fine, coarse = line.rstrip("\n").split("\t")
+            if kind == "c":
+                cf[item], cc[item] = fine, coarse
+            else:
+                wf[item], wc[item] = fine, coarse
+    return cf, cc, wf, wc
+
+
 # ------------------------------------------------------------------ features
 
+class _NormTable(dict):
+    """str.translate table: ord -> normalised char, filled on first use."""
+
+    def __missing__(self, o: int) -> str:
+        r = _norm_char(chr(o))
+        self[o] = r
+        return r
+
+
+class _ClassTable(dict):
+    def __missing__(self, o: int) -> str:
+        r = _char_class(chr(o))
+        self[o] = r
+        return r
+
+
+_NORM_TABLE = _NormTable()
+_SUF_LAST_RX = re.compile("[" + re.escape("".join(sorted(_SUF_LAST))) + "]")
+_PRE_FIRST_RX = re.compile("[" + re.escape("".join(sorted(_PRE_FIRST))) + "]")
+_SURNAME_RX = re.compile("[" + "".join(sorted(SURNAMES)) + "]")
+_COMPOUND_RX = re.compile("(?=(" + "|".join(sorted(COMPOUND_SURNAMES)) + "))")
+_G0, _G1, _G2, _G3 = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
+_CLASS_TABLE = _ClassTable()
+_CACHE_MAX = 300_000
+
+
 def _word_info(n: int, words: Sequence[tuple[int, int]] | None):
-    """Per-char word index array from spans (gaps become one-char words)."""
+    """Non-overlapping word spans covering 0..n in order (gaps become one-char words)."""
+    if words:
+        # fast path: contiguous spans covering the text in order (jieba output)
+        pos = 0
+        ok = True
+        for s, e in words:
+            if s != pos or e <= s:
+                ok = False
+                break
+            pos = e
+        if ok and pos == n:
+            return list(words)
     widx = [-1] * n
     wl: list[tuple[int, int]] = []
     if words:
@@ -232,193 +327,373 @@ def _word_info(n: int, words: Sequence[tuple[int, int]] | None):
             widx[i] = len(wl)
             wl.append((i, i + 1))
     # re-order words by start so that prev/next word work
-    order = sorted(range(len(wl)), key=lambda k: wl[k][0])
-    rank = {k: r for r, k in enumerate(order)}
-    return [rank[k] for k in widx], [wl[k] for k in order]
+    return sorted(wl)
+
+
+class Featurizer:
+    """Feature extraction for one model.
+
+    ``known`` (the attribute names of a trained model, or None) drops features
+    the model has no weight for *before* they reach crfsuite: the CRF sees the
+    same weighted features, so the tags are the same, but crfsuite does much less
+    string work. Per-trigram / per-window feature groups are cached across
+    sentences (bounded caches).
+    """
+
+    def __init__(self, known: frozenset[str] | set[str] | None = None, use_clusters: bool = True) -> None:
+        self.known = known
+        self.use_clusters = use_clusters
+        self._cl = clusters() if use_clusters else None
+        self._c1: dict[str, tuple[tuple[str, ...], ...]] = {}
+        self._c2: dict[str, tuple[tuple[str, ...], ...]] = {}
+        self._cWS: dict[str, list[tuple[str, ...]]] = {}
+        self._cP: dict[str | None, tuple[str, ...]] = {}
+        self._cN: dict[str | None, tuple[str, ...]] = {}
+
+    def _filter(self, feats) -> tuple[str, ...]:
+        kn = self.known
+        if kn is None:
+            return tuple(feats)
+        return tuple(filter(kn.__contains__, feats))
+
+    def _unigram(self, c: str) -> tuple[tuple[str, ...], ...]:
+        """Feature groups of the (padded) char c, by the role it plays for a position:
+        itself, c-1, c+1, c-2, c+2."""
+        own = ["b", "c=" + c]
+        if len(c) == 1:
+            own.append("t=" + c.translate(_CLASS_TABLE))
+        m1 = ["c-1=" + c]
+        p1 = ["c+1=" + c]
+        if self._cl is not None:
+            cf, cc, _, _ = self._cl
+            k = cf.get(c, "?")
+            own += ["k=" + k, "kc=" + cc.get(c, "?")]
+            m1.append("k-1=" + k)
+            p1.append("k+1=" + k)
+        r = (self._filter(own), self._filter(m1), self._filter(p1),
+             self._filter(["c-2=" + c]), self._filter(["c+2=" + c]))
+        self._c1[c] = r
+        return r
+
+    def _bigram(self, p: str, q: str) -> tuple[tuple[str, ...], ...]:
+        """Feature groups of the (padded) char bigram p q, by the position they go to:
+        A = the position of q (p is c-1), B = the position of p (q is c+1),
+        C = the position after q (p q = c-2 c-1), D = the position before p (c+1 c+2)."""
+        up = self._c1.get(p) or self._unigram(p)
+        uq = self._c1.get(q) or self._unigram(q)
+        pq = p + q
+        kn = self.known
+        A = ("c-1c=" + pq,)
+        B = ("cc+1=" + pq,)
+        if self._cl is not None:
+            cf = self._cl[0]
+            x, y = cf.get(p, "?"), cf.get(q, "?")
+            A += ("k-1k=" + x + "|" + y,)
+            B += ("kk+1=" + x + "|" + y,)
+        C = ("c-2c-1=" + pq,)
+        D = ("c+1c+2=" + pq,)
+        if kn is not None:
+            A = tuple(filter(kn.__contains__, A))
+            B = tuple(filter(kn.__contains__, B))
+            C = ("c-2c-1=" + pq,) if C[0] in kn else ()
+            D = ("c+1c+2=" + pq,) if D[0] in kn else ()
+        r = (uq[0] + up[1] + A, uq[2] + B, up[3] + C, uq[4] + D)
+        if len(self._c2) > _CACHE_MAX:
+            self._c2.clear()
+        self._c2[pq] = r
+        return r
+
+    def _word_self(self, w: str) -> list[tuple[str, ...]]:
+        """Features that depend only on the word (per position in the word)."""
+        r = self._cWS.get(w)
+        if r is not None:
+            return r
+        L = len(w)
+        wl = str(L if L < 5 else 5)
+        if L == 1:
+            wps = ("S",)
+        else:
+            wps = ("B",) + ("M",) * (L - 2) + ("E",)
+        tag = lexicon().get(w, "")
+        common = []
+        if L <= 4:
+            common.append("w=" + w)
+        if self._cl is not None:
+            wk = self._cl[2].get(w)
+            if wk is not None:
+                common.append("wk=" + wk)
+                common.append("wkc=" + self._cl[3][w])
+        r = []
+        for c, wp in zip(w, wps):
+            f = ["wp=" + wp, "wpl=" + wp + wl, "wpc=" + wp + c]
+            if c in SURNAMES:
+                f.append("sur" + wp)
+            f += common
+            if tag:
+                f.append("wt=" + tag + wp)
+            r.append(self._filter(f))
+        if len(self._cWS) > _CACHE_MAX:
+            self._cWS.clear()
+        self._cWS[w] = r
+        return r
+
+    def _word_ctx(self, w: str | None, side: str) -> tuple[str, ...]:
+        """Features a word gives to its right (side 'p') or left ('n') neighbour."""
+        cache = self._cP if side == "p" else self._cN
+        r = cache.get(w)
+        if r is not None:
+            return r
+        if w is None:
+            f = ["pw=<s>"] if side == "p" else ["nw=</s>"]
+        else:
+            f = []
+            if len(w) <= 4:
+                f.append(side + "w=" + w)
+            if w in PERSON_CONTEXT:
+                f.append(side + "wP")
+            if self._cl is not None:
+                k = self._cl[2].get(w) if len(w) > 1 else "c" + self._cl[0].get(w, "?")
+                if k is not None:
+                    f.append(side + "wk=" + k)
+        r = self._filter(f)
+        if len(cache) > _CACHE_MAX:
+            cache.clear()
+        cache[w] = r
+        return r
+
+    def __call__(self, text: str, words: Sequence[tuple[int, int]] | None) -> list[list[str]]:
+        n = len(text)
+        if n == 0:
+            return []
+        norm = text.translate(_NORM_TABLE)
+        if len(norm) != n:  # cannot happen (one char in, one char out); be safe
+            norm = "".join(_norm_char(c) for c in text)
+        cls = norm.translate(_CLASS_TABLE)
+        wl = _word_info(n, words)
+        kn = self.known
+        wend = {e - 1 for _, e in wl}
+
+        # sparse per-char features
+        extra: dict[int, list[str]] = {}
+
+        # suffix ending at i: type and length (longest match)
+        suf_end: dict[int, str] = {}
+        suf_start: dict[int, int] = {}
+        for m in _SUF_LAST_RX.finditer(norm):
+            i = m.start()
+            for L in _SUF_LENS:
+                if L <= i + 1:
+                    t = _SUF_BY_LEN[L].get(norm[i - L + 1:i + 1])
+                    if t is not None:
+                        suf_end[i] = t + str(min(L, 3))
+                        suf_start[i] = i - L + 1
+                        break
+        # lexicon matches (all dictionary proper nouns covering a char, not only
+        # the ones jieba chose): begin / inside / end marks per tag
+        lx = lexicon()
+        lp = _lexicon_prefixes
+        if n > 1:
+            cand = list(compress(count(), map(lp.__contains__, map(add, norm, norm[1:]))))
+        else:
+            cand = []
+        if cand:
+            lex_feats: dict[int, set[str]] = {}
+            for i in cand:
+                if cls[i] != "H":
+                    continue
+                for L in range(2, _LEX_MAXLEN + 1):
+                    if i + L > n:
+                        break
+                    t = lx.get(norm[i:i + L])
+                    if t is None:
+                        continue
+                    for k in range(i, i + L):
+                        if k not in lex_feats:
+                            lex_feats[k] = set()
+                    lex_feats[i].add("lB=" + t)
+                    lex_feats[i + L - 1].add("lE=" + t)
+                    for k in range(i + 1, i + L - 1):
+                        lex_feats[k].add("lM=" + t)
+            for k, v in lex_feats.items():
+                extra[k] = sorted(v)
+
+        # suffix clues
+        if suf_end:
+            for i, se in suf_end.items():
+                x = extra.get(i)
+                if x is None:
+                    x = extra[i] = []
+                x.append("se=" + se)
+                if i in wend:
+                    x.append("sew=" + se)
+                if i > 0 and suf_start[i] == i:  # a (one-char) suffix starts right after i-1
+                    y = extra.get(i - 1)
+                    if y is None:
+                        y = extra[i - 1] = []
+                    y.append("sn=" + se)
+            # next multi-char suffix ahead within the same clause (no punctuation/space):
+            # walk back from each multi-char suffix end up to _LOOKAHEAD chars, stopping
+            # at punctuation / space or at the previous multi-char suffix end
+            ends = sorted(j for j, se in suf_end.items() if not se.endswith("1"))
+            prev = -1
+            for j in ends:
+                t = suf_end[j][:3]
+                lo = max(prev + 1, j - _LOOKAHEAD)
+                for i in range(j, lo - 1, -1):
+                    k = cls[i]
+                    if k == "P" or k == "S":
+                        break
+                    d = j - i
+                    x = extra.get(i)
+                    if x is None:
+                        x = extra[i] = []
+                    x.append("ns=" + t + (str(d) if d < 4 else ("m" if d < 8 else "f")))
+                prev = j
+        # prefix starting at i
+        for m in _PRE_FIRST_RX.finditer(norm):
+            i = m.start()
+            for L in _PRE_LENS:
+                if i + L <= n:
+                    t = _PRE_BY_LEN[L].get(norm[i:i + L])
+                    if t is not None:
+                        x = extra.get(i)
+                        if x is None:
+                            x = extra[i] = []
+                        x.append("ps=" + t)
+                        break
+        # person-name clues
+        for m in _SURNAME_RX.finditer(norm, 0, n - 1):
+            i = m.start() + 1
+            x = extra.get(i)
+            if x is None:
+                x = extra[i] = []
+            x.append("psur")
+        for m in _COMPOUND_RX.finditer(norm):
+            i = m.start()
+            x = extra.get(i)
+            if x is None:
+                x = extra[i] = []
+            x.append("sur2")
+
+        # char window features (c-2 .. c+2), cached per char bigram / trigram and
+        # spread to the positions they belong to (columns A, B, C, D, TL, TM, TR)
+        P = ["<s>", "<s>", *norm, "</s>", "</s>"]
+        K2 = list(map(add, P, P[1:]))  # n + 3 bigrams
+        V2 = list(map(self._c2.get, K2))
+        if None in V2:
+            big = self._bigram
+            for j, v in enumerate(V2):
+                if v is None:
+                    v = self._c2.get(K2[j])  # may have been added meanwhile
+                    V2[j] = v if v is not None else big(P[j], P[j + 1])
+        colA = list(map(_G0, V2[1:n + 1]))
+        colB = list(map(_G1, V2[2:n + 2]))
+        colC = list(map(_G2, V2[0:n]))
+        colD = list(map(_G3, V2[3:n + 3]))
+        # trigram-level strings (mostly rare): built column-wise, filtered per position
+        K3 = list(map(add, K2, P[2:]))  # n + 2 trigrams
+        sL = list(map(add, repeat("c-2c-1c="), K3[0:n]))
+        sM = list(map(add, repeat("c-1cc+1="), K3[1:n + 1]))
+        sR = list(map(add, repeat("cc+1c+2="), K3[2:n + 2]))
+        sK = list(map(add, repeat("c-1c+1="), map(add, P[1:n + 1], P[3:n + 3])))
+        Kp = "B" + cls + "E"
+        t3 = list(map(add, repeat("t3="), map(add, map(add, Kp, Kp[1:]), Kp[2:])))
+        knc = kn.__contains__ if kn is not None else None
+
+        # assemble, word by word
+        feats: list[list[str]] = []
+        app = feats.append
+        word_self = self._word_self
+        cWS = self._cWS.get
+        cP = self._cP.get
+        cN = self._cN.get
+        word_ctx = self._word_ctx
+        nw = len(wl)
+        wstr = [norm[s:e] for s, e in wl]
+        prevf = word_ctx(None, "p")
+        nxt_w = wstr[1:]
+        nxt_w.append(None)
+        for (ws, we), w, nwd in zip(wl, wstr, nxt_w):
+            nf = cN(nwd)
+            if nf is None:
+                nf = word_ctx(nwd, "n")
+            ctx = prevf + nf
+            prevf = cP(w)
+            if prevf is None:
+                prevf = word_ctx(w, "p")
+            selfs = cWS(w)
+            if selfs is None:
+                selfs = word_self(w)
+            if we - ws == 1:
+                app([*colA[ws], *colB[ws], *colC[ws], *colD[ws], t3[ws], *selfs[0], *ctx,
+                     *filter(knc, (sL[ws], sM[ws], sR[ws], sK[ws]))])
+            else:
+                for a_, b_, c_, d_, t3_, sf, l_, m_, r_, k_ in zip(
+                        colA[ws:we], colB[ws:we], colC[ws:we], colD[ws:we], t3[ws:we], selfs,
+                        sL[ws:we], sM[ws:we], sR[ws:we], sK[ws:we]):
+                    app([*a_, *b_, *c_, *d_, t3_, *sf, *ctx, *filter(knc, (l_, m_, r_, k_))])
+        if len(feats) != n:  # words must cover the text exactly once (see _word_info)
+            raise AssertionError("word spans do not cover the text")
+        # word-final suffix clue for every char of the word
+        if suf_end:
+            for ws, we in wl:
+                sew = suf_end.get(we - 1)
+                if sew is not None:
+                    sew = "wsuf=" + sew[:3]
+                    if we - ws == 1:
+                        extra.setdefault(ws, []).append(sew + "S")
+                    else:
+                        extra.setdefault(ws, []).append(sew + "B")
+                        for k in range(ws + 1, we - 1):
+                            extra.setdefault(k, []).append(sew + "M")
+                        extra.setdefault(we - 1, []).append(sew + "E")
+        if kn is None:
+            for i, x in extra.items():
+                feats[i] += x
+        else:
+            for i, x in extra.items():
+                feats[i] += [s for s in x if s in kn]
+        return feats
+
+
+_default_featurizer: Featurizer | None = None
 
 
 def sent2features(text: str, words: Sequence[tuple[int, int]] | None) -> list[list[str]]:
-    n = len(text)
-    if n == 0:
-        return []
-    chars = [_norm_char(c) for c in text]
-    cls = [_char_class(c) for c in chars]
-    norm = "".join(chars)
-    widx, wl = _word_info(n, words)
-    wstr = [norm[s:e] for s, e in wl]
+    """All features (unfiltered) of every character, as used for training."""
+    global _default_featurizer
+    if _default_featurizer is None or _default_featurizer.use_clusters != USE_CLUSTERS:
+        _default_featurizer = Featurizer(None, use_clusters=USE_CLUSTERS)
+    return _default_featurizer(text, words)
 
-    # suffix ending at i: type and length (longest match)
-    suf_end: list[str | None] = [None] * n
-    suf_start = [0] * n
-    for i in range(n):
-        if chars[i] not in _SUF_LAST:
-            continue
-        for L in _SUF_LENS:
-            if L <= i + 1:
-                t = _SUF_BY_LEN[L].get(norm[i - L + 1:i + 1])
-                if t is not None:
-                    suf_end[i] = f"{t}{min(L, 3)}"
-                    suf_start[i] = i - L + 1
-                    break
-    # prefix starting at i
-    pre_start: list[str | None] = [None] * n
-    for i in range(n):
-        if chars[i] not in _PRE_FIRST:
-            continue
-        for L in _PRE_LENS:
-            if i + L <= n:
-                t = _PRE_BY_LEN[L].get(norm[i:i + L])
-                if t is not None:
-                    pre_start[i] = t
-                    break
-    # next multi-char suffix ahead within the same clause (no punctuation/space)
-    nxt: list[str | None] = [None] * n
-    nxt_d = [0] * n
-    cur_t, cur_j = None, -1
-    for i in range(n - 1, -1, -1):
-        if cls[i] in ("P", "S"):
-            cur_t, cur_j = None, -1
-        elif suf_end[i] is not None and not suf_end[i].endswith("1"):
-            cur_t, cur_j = suf_end[i][:3], i
-        if cur_t is not None and cur_j - i <= _LOOKAHEAD:
-            nxt[i] = cur_t
-            nxt_d[i] = cur_j - i
-        else:
-            nxt[i] = None
 
-    # lexicon matches (all dictionary proper nouns covering a char, not only
-    # the ones jieba chose): begin / inside / end marks per tag
-    lx = lexicon()
-    lp = _lexicon_prefixes
-    lex_feats: list[set[str] | None] = [None] * n
-    for i in range(n):
-        if cls[i] != "H":
-            continue
-        if norm[i:i + 2] not in lp:
-            continue
-        for L in range(2, _LEX_MAXLEN + 1):
-            if i + L > n:
-                break
-            t = lx.get(norm[i:i + L])
-            if t is None:
-                continue
-            for k in range(i, i + L):
-                if lex_feats[k] is None:
-                    lex_feats[k] = set()
-            lex_feats[i].add("lB=" + t)
-            lex_feats[i + L - 1].add("lE=" + t)
-            for k in range(i + 1, i + L - 1):
-                lex_feats[k].add("lM=" + t)
-    wtag = [lx.get(x, "") for x in wstr]
+def model_attributes(tagger: pycrfsuite.Tagger) -> frozenset[str]:
+    """Names of the attributes that have a state-feature weight in the model."""
+    import os
+    import re
+    import tempfile
 
-    # fixed features, built column-wise (much faster than per-char lists)
-    C = ["<s>", "<s>"] + chars + ["</s>", "</s>"]
-    K = ["B", "B"] + cls + ["E", "E"]
-    cm2, cm1, c0, cp1, cp2 = C[0:n], C[1:n + 1], chars, C[3:n + 3], C[4:n + 4]
-    km1, kp1 = K[1:n + 1], K[3:n + 3]
-    wps: list[str] = [""] * n
-    wls: list[int] = [0] * n
-    for ws, we in wl:
-        L = we - ws
-        if L == 1:
-            wps[ws] = "S"
-        else:
-            wps[ws] = "B"
-            for k in range(ws + 1, we - 1):
-                wps[k] = "M"
-            wps[we - 1] = "E"
-        for k in range(ws, we):
-            wls[k] = L if L < 5 else 5
-    feats = [list(r) for r in zip(
-        ["b"] * n,
-        ["c=" + x for x in c0],
-        ["c-1=" + x for x in cm1],
-        ["c+1=" + x for x in cp1],
-        ["c-2=" + x for x in cm2],
-        ["c+2=" + x for x in cp2],
-        ["c-1c=" + x + y for x, y in zip(cm1, c0)],
-        ["cc+1=" + x + y for x, y in zip(c0, cp1)],
-        ["c-2c-1=" + x + y for x, y in zip(cm2, cm1)],
-        ["c+1c+2=" + x + y for x, y in zip(cp1, cp2)],
-        ["c-1c+1=" + x + y for x, y in zip(cm1, cp1)],
-        ["c-1cc+1=" + x + y + z for x, y, z in zip(cm1, c0, cp1)],
-        ["c-2c-1c=" + x + y + z for x, y, z in zip(cm2, cm1, c0)],
-        ["cc+1c+2=" + x + y + z for x, y, z in zip(c0, cp1, cp2)],
-        ["t=" + x for x in cls],
-        ["t3=" + x + y + z for x, y, z in zip(km1, cls, kp1)],
-        ["wp=" + x for x in wps],
-        ["wpl=" + x + str(y) for x, y in zip(wps, wls)],
-        ["wpc=" + x + y for x, y in zip(wps, c0)],
-    )]
-
-    # per-word features, computed once per word
-    nw = len(wl)
-    word_feats: list[list[str]] = []
-    for wi in range(nw):
-        w = wstr[wi]
-        wf = []
-        if len(w) <= 4:
-            wf.append("w=" + w)
-        word_feats.append(wf)
-    ctx_feats: list[list[str]] = []
-    for wi in range(nw):
-        cf = []
-        if wi > 0:
-            pw = wstr[wi - 1]
-            if len(pw) <= 4:
-                cf.append("pw=" + pw)
-            if pw in PERSON_CONTEXT:
-                cf.append("pwP")
-        else:
-            cf.append("pw=<s>")
-        if wi + 1 < nw:
-            nwd = wstr[wi + 1]
-            if len(nwd) <= 4:
-                cf.append("nw=" + nwd)
-            if nwd in PERSON_CONTEXT:
-                cf.append("nwP")
-        else:
-            cf.append("nw=</s>")
-        ctx_feats.append(cf)
-
-    for i in range(n):
-        f = feats[i]
-        wi = widx[i]
-        we = wl[wi][1]
-        wp = wps[i]
-        f.extend(word_feats[wi])
-        if wtag[wi]:
-            f.append("wt=" + wtag[wi] + wp)
-        if lex_feats[i] is not None:
-            f.extend(sorted(lex_feats[i]))
-        f.extend(ctx_feats[wi])
-        # suffix / prefix clues
-        se = suf_end[i]
-        if se is not None:
-            f.append("se=" + se)
-            if i == we - 1:
-                f.append("sew=" + se)
-        sew = suf_end[we - 1]
-        if sew is not None:
-            f.append("wsuf=" + sew[:3] + wp)
-        if nxt[i] is not None:
-            d = nxt_d[i]
-            f.append("ns=" + nxt[i] + (str(d) if d < 4 else ("m" if d < 8 else "f")))
-        if i + 1 < n and suf_end[i + 1] is not None and suf_start[i + 1] == i + 1:
-            f.append("sn=" + suf_end[i + 1])  # a suffix starts right after
-        ps = pre_start[i]
-        if ps is not None:
-            f.append("ps=" + ps)
-        # person-name clues
-        c = c0[i]
-        if c in SURNAMES:
-            f.append("sur" + wp)
-        if i + 1 < n and norm[i:i + 2] in COMPOUND_SURNAMES:
-            f.append("sur2")
-        if i > 0 and c0[i - 1] in SURNAMES:
-            f.append("psur")
-    return feats
-
+    fd, name = tempfile.mkstemp(suffix=".txt")
+    os.close(fd)
+    try:
+        tagger.dump(name)
+        out = set()
+        rx = re.compile(r"^\s*\(\d+\) (.*) --> ")
+        with open(name, encoding="utf-8", errors="surrogateescape", newline="\n") as f:
+            section = None
+            for line in f:
+                if line.startswith("STATE_FEATURES"):
+                    section = "s"
+                    continue
+                if section == "s":
+                    if line.startswith("}"):
+                        break
+                    m = rx.match(line)
+                    if m:
+                        out.add(m.group(1))
+        return frozenset(out)
+    finally:
+        os.unlink(name)
 
 # ------------------------------------------------------------------ tags
 
@@ -472,6 +747,9 @@ class CRFTagger:
         self._tagger = tagger
         self.path = path
         self._seg = _Segmenter()
+        known = model_attributes(tagger)
+        # cluster features only if the model was trained with them (FEATURE_VERSION 3)
+        self._feat = Featurizer(known, use_clusters=any(a.startswith("k=") for a in known))
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "CRFTagger":
@@ -492,9 +770,12 @@ class CRFTagger:
     def tag(self, text: str, words: list[tuple[int, int]] | None = None) -> list[Span]:
         if not text:
             return []
+        return self._tag(text, words)
+
+    def _tag(self, text: str, words: list[tuple[int, int]] | None) -> list[Span]:
         if words is None:
             words = self._seg.words(text)
-        xseq = sent2features(text, words)
+        xseq = self._feat(text, words)
         tags = self._tagger.tag(xseq)
         spans = tags_to_spans(tags)
         # never return spans that are only whitespace/punctuation at the edges
