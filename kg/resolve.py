@@ -30,7 +30,8 @@ def type_group(etype: str) -> str:
 
 def name_key(mention: Mention) -> str:
     """The comparable name of a mention: canonical or Simplified form, suffixes stripped."""
-    name = analysis_view((mention.canonical or mention.norm).strip())
+    # Quotes and title brackets are not part of the name: “亚行”, 《魔兽世界》 (datasets differ on them).
+    name = analysis_view((mention.canonical or mention.norm).strip()).strip("“”\"'‘’「」『』《》 ") or mention.norm
     if mention.type in ORG_TYPES:
         base = _LISTING.sub("", name)
         base = _LEGAL.sub("", base)

@@ -190,19 +190,6 @@ def _plausible(name: str) -> bool:
     return name.count("(") == name.count(")") and name.count("（") == name.count("）")
 
 
-_EDGE = "“”\"'‘’「」『』《》"
-
-
-def _trim(text: str, c: Candidate) -> Candidate | None:
-    """Quotes at a model span's edges are not part of the name (“亚行” -> 亚行)."""
-    start, end = c.start, c.end
-    while start < end and text[start] in _EDGE:
-        start += 1
-    while end > start and text[end - 1] in _EDGE:
-        end -= 1
-    return c._replace(start=start, end=end) if end - start >= 1 else None
-
-
 def combine(text: str, chosen: list[Candidate], model: list[Candidate], policy: str) -> list[Candidate]:
     """Merge the statistical layer's spans into the rule layers' selection.
 
@@ -216,8 +203,7 @@ def combine(text: str, chosen: list[Candidate], model: list[Candidate], policy: 
     replaceable = NAME_TYPES + ("POSITION",)
     out = list(chosen)
     for m in sorted(model, key=lambda c: (c.start, c.end)):
-        m = _trim(text, m)
-        if m is None or not _plausible(text[m.start : m.end]):
+        if not _plausible(text[m.start : m.end]):
             continue
         hit = [c for c in out if c.start < m.end and m.start < c.end]
         head = [c for c in hit if c.start == m.start and c.end < m.end and c.type in ("COMPANY", "ORG", "GOV")]
