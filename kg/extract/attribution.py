@@ -30,6 +30,20 @@ _PRONOUN = re.compile(r"(?:^|[，,])(?:其|该公司|该机构|公司方面|他|
 _NOT_SPEECH = re.compile(r"称为|称之为|称作|说明|表示为")  # .match(view, pos) anchors at pos
 
 
+_ANALYST = re.compile(r"(?:证券|研究所|研究院|研究中心|评级|咨询|投行|国际|资本|基金|银行|分析师)$")
+
+
+def _is_analyst(m) -> bool:
+    """Brokers, research houses and rating agencies: whose comments on a company are analysis."""
+    return m.type in ANALYST_TYPES and bool(_ANALYST.search(m.canonical or m.norm))
+
+
+def _related_names(a, b) -> bool:
+    """中投 / 中投海外直投公司: one name inside the other is the same group, not an analyst's view."""
+    x, y = a.canonical or a.norm, b.canonical or b.norm
+    return x in y or y in x
+
+
 @register("attribution.v1")
 def attribution(analysis: Analysis) -> Iterator[Fact]:
     for sentence in analysis.sentences:
@@ -74,7 +88,7 @@ def attribution(analysis: Analysis) -> Iterator[Fact]:
                 seen.add(key)
                 emitted = True
                 yield Fact(speaker, predicate, topic, sentence, "attribution.v1", confidence, claim=claim, modality=modality)
-                if speaker.type in ANALYST_TYPES and topic.type == "COMPANY":
+                if _is_analyst(speaker) and topic.type == "COMPANY" and not _related_names(speaker, topic):
                     yield Fact(speaker, "analyzes", topic, sentence, "attribution.v1", round(confidence * 0.7, 3), modality=modality)
             if not emitted:
                 # The claim is still worth keeping: a statement with a speaker and no topic entity.
