@@ -128,16 +128,16 @@ _UNTYPED = "?"
 
 
 def _type_hints(text: str, chosen: list[Candidate], model: list[Candidate]) -> list[Candidate]:
-    """An untyped watch-list name takes the model's type for the same span; else a
-    surname-initial short name is a PERSON and anything else a COMPANY (watch-lists name
-    agents: names a lexicon or suffix could type were typed already)."""
+    """An untyped watch-list name takes the model's type for the same span when that is an
+    agent type; else a surname-initial short name is a PERSON and anything else a COMPANY
+    (watch-lists name agents; names a lexicon or suffix could type were typed already)."""
     by_span = {(m.start, m.end): m.type for m in model}
     out = []
     for c in chosen:
         if c.type == _UNTYPED:
             name = text[c.start : c.end]
             etype = by_span.get((c.start, c.end))
-            if etype is None:
+            if etype not in ("COMPANY", "ORG", "GOV", "PERSON"):
                 etype = "PERSON" if patterns.looks_like_person(name) else "COMPANY"
             c = c._replace(type=etype)
         out.append(c)
