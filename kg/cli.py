@@ -168,6 +168,24 @@ def export_cmd(
     typer.echo(f"wrote {output}")
 
 
+@app.command()
+def viz(
+    graph: Annotated[Path, typer.Argument(help="A graph file or build output directory.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("graph.html"),
+    focus: Annotated[Optional[str], typer.Option("--focus", help="An entity label, alias, stock code or IRI.")] = None,
+    hops: Annotated[int, typer.Option("--hops", min=0, help="Neighbourhood radius around --focus.")] = 1,
+    max_nodes: Annotated[int, typer.Option("--max-nodes", min=1, help="Keep at most this many best-connected nodes.")] = 400,
+) -> None:
+    """Write an interactive, offline HTML view of the graph or of one entity's neighbourhood."""
+    from kg.api import load
+    from kg.export import write_atomic
+    from kg.export.html import render_networkx, subgraph
+
+    g, note = subgraph(load(_graph_file(graph)).to_networkx(), focus=focus, hops=hops, max_nodes=max_nodes)
+    write_atomic(output, render_networkx(g, note=note, fixed_layout=g.number_of_nodes() > 100 or "best-connected" in note))
+    typer.echo(f"wrote {output} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
+
+
 def _graph_file(path: Path) -> Path:
     return path / "graph.ttl" if path.is_dir() else path
 

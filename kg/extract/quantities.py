@@ -65,6 +65,7 @@ def parse_quantity(norm: str, original: str, context_before: str = "") -> Quanti
     )
 
 
+_BRACKETED = re.compile(r"[（(][^（()）]{0,16}[)）]")  # 中国电信(00728)现拥有: the code is no gap
 _COUNT_AFTER = re.compile(r"(?:共|约|近|超过|逾|达|合计|总计)?")
 OWN_VERBS = re.compile(r"拥有|持有|建有|运营着?|管理着?|部署了?|建成了?|共有|现有")
 _LIST_SEP = re.compile(r"^(?:[，,、]|和|及|以及|与)$")
@@ -103,7 +104,7 @@ def owns(analysis: Analysis) -> Iterator[Fact]:
             v_start, v_end = sentence.start + verb.start(), sentence.start + verb.end()
             c_start, _ = view.clause_bounds(v_start)
             subjects = view.mentions_in(c_start, v_start, AGENT_TYPES)
-            if not subjects or v_start - subjects[-1].end > 6:
+            if not subjects or len(_BRACKETED.sub("", analysis.view[subjects[-1].end : v_start])) > 6:
                 continue
             subject = subjects[-1]
             # 现有5G基站约190万个: the counted thing before its number
@@ -186,6 +187,6 @@ def _list_owner(view: SentenceView) -> Mention | None:
         v_start = view.sentence.start + verb.start()
         c_start, _ = view.clause_bounds(v_start)
         subjects = view.mentions_in(c_start, v_start, AGENT_TYPES)
-        if subjects and v_start - subjects[-1].end <= 6:
+        if subjects and len(_BRACKETED.sub("", view.analysis.view[subjects[-1].end : v_start])) <= 6:
             return subjects[-1]
     return None

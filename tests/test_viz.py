@@ -1,0 +1,47 @@
+"""kg viz: neighbourhoods and large graphs stay usable and offline."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import kg
+from kg.model import Document
+from kg.export.html import find_node, render_networkx, subgraph
+
+
+@pytest.fixture(scope="module")
+def graph():
+    docs = [Document(id=f"d{i}", text=f"星河{i}号发布了产品“天穹{i}”。", hints=((f"星河{i}号", "COMPANY"),)) for i in range(30)]
+    docs.append(Document(id="t", text="中國電信(00728)現擁有700多個數據中心。星河0号与中國電信签订合作协议。", hints=(("星河0号", "COMPANY"),)))
+    return kg.build(docs, use_crf=False).to_networkx()
+
+
+def test_find_node_by_label_alias_and_stock_code(graph):
+    by_label = find_node(graph, "中國電信")
+    assert by_label is not None
+    assert find_node(graph, "中国电信") == by_label  # Simplified alias
+    assert find_node(graph, "00728") == by_label
+    assert find_node(graph, "不存在") is None
+
+
+def test_focus_neighbourhood(graph):
+    sub, note = subgraph(graph, focus="中國電信", hops=1)
+    labels = {a["label"] for _, a in sub.nodes(data=True)}
+    assert {"中國電信", "星河0号", "700多個數據中心"} <= labels
+    assert "星河5号" not in labels
+    assert "neighbourhood" in note
+
+
+def test_large_graph_is_cut_to_the_best_connected(graph):
+    sub, note = subgraph(graph, max_nodes=5)
+    assert sub.number_of_nodes() == 5 and "best-connected" in note
+    page = render_networkx(sub, note=note, fixed_layout=True)
+    assert "best-connected" in page and '"physics": false' in page
+    assert not re.search(r"<(?:script|link)\\b[^>]*\\b(?:src|href)\\s*=", page, re.I)
+
+
+def test_unknown_focus_is_a_clear_error(graph):
+    with pytest.raises(kg.KGError, match="no entity matches"):
+        subgraph(graph, focus="nothing like this")
