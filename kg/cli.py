@@ -157,7 +157,7 @@ def validate(graph: Annotated[Path, typer.Argument(help="A graph file or build o
 @app.command("export")
 def export_cmd(
     graph: Annotated[Path, typer.Argument(help="A graph file or build output directory.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, jsonld, graphml, csv or html.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, jsonld, graphml, gexf, csv or html.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.")],
 ) -> None:
     """Convert a graph to another format."""

@@ -51,8 +51,17 @@ def _hash(*parts: object) -> str:
     return hashlib.sha1("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
 
 
+def decimal_literal(value: Decimal) -> Literal:
+    """xsd:decimal in canonical lexical form (700 -> "700.0"), as Turtle writes it back,
+    so a graph re-read from any export is isomorphic to the one built."""
+    text = format(value, "f")
+    if "." not in text:
+        text += ".0"
+    return Literal(text, datatype=XSD.decimal)
+
+
 def _dec(x: float) -> Literal:
-    return Literal(Decimal(str(round(x, 3))), datatype=XSD.decimal)
+    return decimal_literal(Decimal(str(round(x, 3))))
 
 
 def _text(value: str, script: str) -> Literal:
@@ -240,7 +249,7 @@ class _Builder:
         of = self._iri(q.of) if q.of is not None else None
         node = KGR[f"quantity/{_hash(subject, q.value, q.unit, of)}"]
         g.add((node, RDF.type, KG.Quantity))
-        g.add((node, RDF.value, Literal(q.value, datatype=XSD.decimal)))
+        g.add((node, RDF.value, decimal_literal(q.value)))
         g.add((node, KG.unit, Literal(q.unit)))
         g.add((node, RDFS.label, _text(q.text + (q.of.text if q.of else ""), a.script)))
         if of is not None:

@@ -43,6 +43,22 @@ def _graphml(kg: KnowledgeGraph) -> str:
     return buf.getvalue().decode("utf-8")
 
 
+def _gexf(kg: KnowledgeGraph) -> str:
+    buf = io.BytesIO()
+    nx.write_gexf(kg.to_networkx(), buf, encoding="utf-8")
+    return buf.getvalue().decode("utf-8")
+
+
+def _jsonld(kg: KnowledgeGraph) -> str:
+    """JSON-LD compacted with the published context (ontology/context.jsonld)."""
+    import json
+
+    from kg.resources import ontology_dir
+
+    context = json.loads((ontology_dir() / "context.jsonld").read_text(encoding="utf-8"))
+    return kg.rdf.serialize(format="json-ld", context=context.get("@context", context), sort_keys=True)
+
+
 CSV_COLUMNS = ("subject", "predicate", "object", "confidence", "document", "sentence", "extractor", "subject_iri", "object_iri")
 
 
@@ -63,8 +79,9 @@ def _html(kg: KnowledgeGraph) -> str:
 EXPORTERS: dict[str, Callable[[KnowledgeGraph], str]] = {
     "ttl": _rdf("turtle"),
     "nt": _rdf("nt"),
-    "jsonld": _rdf("json-ld"),
+    "jsonld": _jsonld,
     "graphml": _graphml,
+    "gexf": _gexf,
     "csv": _csv,
     "html": _html,
 }

@@ -1,0 +1,48 @@
+"""Every export format is read back by an independent reader."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+import kg
+from kg.export import EXPORTERS, export
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return kg.build(["中國電信(00728)現擁有700多個數據中心。OpenAI於2月16日釋出了文生影片模型“Sora”。"], use_crf=False)
+
+
+@pytest.mark.parametrize(("fmt", "rdf_format"), [("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld")])
+def test_rdf_exports_round_trip(graph, fmt, rdf_format, tmp_path):
+    path = tmp_path / f"g.{fmt}"
+    export(graph, fmt, path)
+    again = Graph().parse(path, format=rdf_format)
+    assert isomorphic(again, graph.rdf)
+
+
+def test_jsonld_uses_the_published_context(graph, tmp_path):
+    path = tmp_path / "g.jsonld"
+    export(graph, "jsonld", path)
+    text = path.read_text(encoding="utf-8")
+    assert '"@context"' in text and '"released"' in text
+
+
+@pytest.mark.parametrize(("fmt", "reader"), [("graphml", nx.read_graphml), ("gexf", nx.read_gexf)])
+def test_graph_exports_read_back_with_attributes(graph, fmt, reader, tmp_path):
+    path = tmp_path / f"g.{fmt}"
+    export(graph, fmt, path)
+    g = reader(path)
+    labels = {a.get("label") for _, a in g.nodes(data=True)}
+    assert {"中國電信", "OpenAI", "Sora"} <= labels
+    predicates = {d.get("predicate") for _, _, d in g.edges(data=True)}
+    assert {"owns", "released"} <= predicates
+
+
+def test_unknown_format_is_a_clear_error(graph, tmp_path):
+    with pytest.raises(kg.KGError, match="unknown export format"):
+        export(graph, "xlsx", tmp_path / "g.xlsx")
+    assert set(EXPORTERS) >= {"ttl", "nt", "jsonld", "graphml", "gexf", "csv", "html"}
