@@ -155,7 +155,7 @@ def measures(analysis: Analysis) -> Iterator[Fact]:
             if verb is None or c_start + verb.end() != q.start:
                 continue
             v_start = c_start + verb.start()
-            in_clause = view.mentions_in(c_start, v_start, AGENT_TYPES)
+            in_clause = view.mentions_in(c_start, v_start, ("COMPANY", "ORG", "GOV"))
             if in_clause:
                 subject = in_clause[-1]
                 m_start = subject.end

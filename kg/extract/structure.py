@@ -51,6 +51,11 @@ def ownership(analysis: Analysis) -> Iterator[Fact]:
 
 
 # Patterns used with .match(text, pos) carry no ^: it would not anchor at pos.
+#: What a branch's name adds: a business line or an operating unit (not 基本法, 邦联, 哈芬).
+_BUSINESS = re.compile(
+    r"(?:公司|集团|银行|分行|证券|科技|控股|商业|商管|地产|置业|物业|投资|资本|基金|保险|电子|汽车|能源|传媒|文化|医药|药业|"
+    r"物流|电商|金融|支付|云|中国|国际|海外|实业|贸易|零售|酒店|航空|电讯|电信|通信|网络)"
+)
 _FORM_TAIL = re.compile(r"(?:集团|控股|股份|有限|责任|公司|国际|总部|[-－]?(?:SW|W|S|B))+$")
 
 
@@ -61,14 +66,14 @@ def _branch(parent: str, child: str, places: set[str]) -> bool:
     if len(parent) < 2 or not child.startswith(parent) or child == parent:
         return False
     rest = _FORM_TAIL.sub("", child[len(parent) :])
-    return len(rest) >= 2 and rest not in places
+    return len(rest) >= 2 and rest not in places and bool(_BUSINESS.search(child[len(parent) :]))
 
 
 @register("branch.v1")
 def branches(analysis: Analysis) -> Iterator[Fact]:
     """Two organisations in a sentence, one named as the other plus a place or business line."""
     for view in sentences(analysis):
-        orgs = [m for m in view.mentions if m.type in ORGS]
+        orgs = [m for m in view.mentions if m.type == "COMPANY"]
         places = {m.norm for m in view.mentions if m.type == "PLACE"}
         for a in orgs:
             for b in orgs:
