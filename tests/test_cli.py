@@ -187,3 +187,25 @@ def test_failed_build_keeps_previous_output(built, tmp_path, monkeypatch, capsys
     code, _, _ = run(["build", str(tmp_path / "bad.jsonl"), "-o", str(out_dir)], monkeypatch, capsys)
     assert code == 2
     assert (out_dir / "graph.ttl").read_bytes() == (built / "graph.ttl").read_bytes()
+
+
+def test_user_lexicon_extends_recognition(tmp_path, monkeypatch, capsys):
+    lexicon = tmp_path / "mine.tsv"
+    lexicon.write_text("# my watch-list\n澄星量子\tCOMPANY\n澄星量子計算\tCOMPANY\t澄星量子\n", encoding="utf-8")
+    text = tmp_path / "a.txt"
+    text.write_text("澄星量子計算今日發布了新款芯片“曜石一號”。", encoding="utf-8")
+    code, out, err = run(["extract", str(text), "--no-model", "--lexicon", str(lexicon)], monkeypatch, capsys)
+    assert code == 0, err
+    record = json.loads(out)
+    company = next(e for e in record["entities"] if e["type"] == "COMPANY")
+    assert (company["text"], company["entity"]) == ("澄星量子計算", "澄星量子")
+    assert any(t["predicate"] == "released" and t["subject"]["entity"] == "澄星量子" for t in record["triples"])
+
+
+def test_bad_lexicon_line_is_one_clear_line(tmp_path, monkeypatch, capsys):
+    lexicon = tmp_path / "bad.tsv"
+    lexicon.write_text("澄星量子\tSPACESHIP\n", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("澄星量子發布了新品。", encoding="utf-8")
+    code, _, err = run(["extract", str(tmp_path / "a.txt"), "--no-model", "--lexicon", str(lexicon)], monkeypatch, capsys)
+    assert code == 2
+    assert "unknown entity type 'SPACESHIP'" in err and "bad.tsv:1" in err and "Traceback" not in err
