@@ -133,6 +133,8 @@ MEASURE_VERBS = re.compile(r"(?:预计|有望|或|将|已|均)*(?:达到|突破|
 HEDGE = re.compile(r"预计|将|有望|或")
 
 
+# A measure is a noun phrase: 总算力规模, 营业收入; not 使用中山通, 获得分红.
+_VERB_START = re.compile(r"(?:使用|实现|完成|获得|提供|进行|推动|带动|占|使|让|把|对|向|在|从|以|按|较|比|同比|环比|累计|共|已|将|还|也|再)")
 _MEASURE_TEXT = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,10}$")
 
 
@@ -170,7 +172,7 @@ def measures(analysis: Analysis) -> Iterator[Fact]:
             else:
                 continue
             measure = analysis.view[m_start:v_start]
-            if not _MEASURE_TEXT.match(measure) or "的" in measure or OWN_VERBS.search(measure):
+            if not _MEASURE_TEXT.match(measure) or "的" in measure or OWN_VERBS.search(measure) or _VERB_START.match(measure):
                 continue
             of = Mention(m_start, v_start, analysis.document.text[m_start:v_start], "CONCEPT", measure, "pattern")
             value = _value(analysis, q, of)
