@@ -58,13 +58,15 @@ def analysis_view(text: str) -> str:
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
-def detect_script(text: str) -> str:
+def detect_script(text: str, view: str | None = None) -> str:
     """``zh-Hant``, ``zh-Hans`` or ``und`` (no Chinese characters), by counting
-    characters that only one of the two scripts uses."""
+    characters that only one of the two scripts uses. ``view`` is the analysis view of
+    ``text`` when already computed (saves one conversion)."""
     sample = text[:20000]
     if not _HAN.search(sample):
         return "und"
-    simplified = to_simplified(sample)
+    simplified = view[:20000] if view is not None else to_simplified(sample.translate(_WIDTH))
+    sample = sample.translate(_WIDTH)
     traditional = to_traditional(sample)
     trad_only = sum(1 for a, b in zip(sample, simplified) if a != b)
     simp_only = sum(1 for a, b in zip(sample, traditional) if a != b)

@@ -318,7 +318,7 @@ def analyse(nlp: Language, documents: Iterable[Document], *, batch_size: int = 3
         )
         yield Analysis(
             document=document,
-            script=detect_script(text),
+            script=detect_script(text, doc.text),
             view=doc.text,
             sentences=tuple(split_sentences(text)),
             tokens=tuple(token_spans(doc)),
