@@ -45,3 +45,10 @@ def test_large_graph_is_cut_to_the_best_connected(graph):
 def test_unknown_focus_is_a_clear_error(graph):
     with pytest.raises(kg.KGError, match="no entity matches"):
         subgraph(graph, focus="nothing like this")
+
+
+def test_labels_cannot_break_out_of_the_script_block():
+    doc = Document(id="x", text="<script>alert(1)</script>公司发布了产品“天穹”。", hints=(("<script>alert(1)</script>公司", "COMPANY"),))
+    page = render_networkx(kg.build([doc], use_crf=False).to_networkx())
+    assert "<script>alert(1)" not in page and "</script>公司" not in page
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in page  # still shown, as text

@@ -73,6 +73,15 @@ def render(kg: KnowledgeGraph, *, height: str = "800px", max_nodes: int = MAX_NO
     return render_networkx(g, note=note, height=height, fixed_layout=bool(note))
 
 
+_LT = "\ue000"  # stands for "<" inside labels until the page is written
+
+
+def _safe(text: str) -> str:
+    """Labels are untrusted text from the news; pyvis puts them in a <script> block as JSON,
+    where ``</script>`` would end the block. "<" travels as a sentinel and becomes ``\\u003c``."""
+    return str(text).replace("<", _LT)
+
+
 def render_networkx(g: nx.MultiDiGraph, *, note: str = "", height: str = "800px", fixed_layout: bool = False) -> str:
     from pyvis.network import Network
 
@@ -89,23 +98,24 @@ def render_networkx(g: nx.MultiDiGraph, *, note: str = "", height: str = "800px"
             x, y = positions[node]
             extra = {"x": round(float(x), 1), "y": round(float(y), 1), "physics": False}
         net.add_node(
-            node,
-            label=attrs.get("label", node),
-            title="\n".join(tip),
+            _safe(node),
+            label=_safe(attrs.get("label", node)),
+            title=_safe("\n".join(tip)),
             color=TYPE_COLOURS.get(attrs.get("type", ""), "#cccccc"),
             font={"face": FONT},
             **extra,
         )
     for s, o, attrs in sorted(g.edges(data=True), key=lambda e: (e[0], e[1], e[2].get("predicate", ""))):
         net.add_edge(
-            s, o, label=attrs["predicate"],
-            title=f"{attrs['predicate']} (confidence {attrs['confidence']:.2f})\n{attrs['sentence']}",
+            _safe(s), _safe(o), label=attrs["predicate"],
+            title=_safe(f"{attrs['predicate']} (confidence {attrs['confidence']:.2f})\n{attrs['sentence']}"),
             arrows="to",
             font={"face": FONT, "size": 10},
         )
     if fixed_layout:
         net.toggle_physics(False)
     page = _EXTERNAL.sub("", net.generate_html(notebook=False))
+    page = page.replace("\\ue000", "\\u003c").replace(_LT, "\\u003c")  # JSON-escaped or raw sentinel
     legend = "".join(
         f'<span style="background:{c};padding:2px 8px;margin:2px;border-radius:4px;display:inline-block">{html.escape(t)}</span>'
         for t, c in TYPE_COLOURS.items()
