@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-__all__ = ["Document", "Mention", "QuantityValue", "Fact", "Sentence", "ENTITY_TYPES"]
+__all__ = ["Document", "Mention", "QuantityValue", "Fact", "Sentence", "ENTITY_TYPES", "ORG_TYPES", "AGENT_TYPES"]
 
 #: Entity types the recognisers emit, in priority order for overlap resolution ties.
 ENTITY_TYPES = (
@@ -24,6 +24,10 @@ ENTITY_TYPES = (
     "PERCENT",
     "QUANTITY",
 )
+#: Organisation types (they share one key space in entity resolution).
+ORG_TYPES = ("COMPANY", "ORG", "GOV")
+#: Types that can act: release things, speak, own things.
+AGENT_TYPES = ORG_TYPES + ("PERSON",)
 
 
 @dataclass(frozen=True)

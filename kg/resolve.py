@@ -13,12 +13,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from kg.model import Mention
+from kg.model import ORG_TYPES, Mention
 from kg.text import analysis_view
 
 __all__ = ["Entity", "Resolver", "name_key", "type_group"]
 
-ORG_TYPES = ("COMPANY", "ORG", "GOV")
 _LISTING = re.compile(r"[-－]?(?:SW|W|S|B|SWR|U)$")
 _LEGAL = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|股份公司|公司)$")
 _GROUP = re.compile(r"(?:集团|控股)$")

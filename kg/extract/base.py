@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from kg.errors import ConfigError
-from kg.model import Fact, Mention, Sentence
+from kg.model import AGENT_TYPES, Fact, Mention, Sentence
 from kg.nlp.pipeline import Analysis
 
 __all__ = ["register", "registry", "run_extractors", "SentenceView", "AGENT_TYPES"]
@@ -18,8 +18,6 @@ __all__ = ["register", "registry", "run_extractors", "SentenceView", "AGENT_TYPE
 Extractor = Callable[[Analysis], Iterator[Fact]]
 _REGISTRY: dict[str, Extractor] = {}
 
-#: Types that can act: release things, speak, own things.
-AGENT_TYPES = ("COMPANY", "ORG", "GOV", "PERSON")
 #: Characters that end a clause inside a sentence (enumeration commas do not).
 CLAUSE_END = re.compile(r"[，,。；;！？!?：:\n]")
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from kg.extract.base import AGENT_TYPES, SentenceView, register
-from kg.model import Fact, Mention, QuantityValue
+from kg.model import ORG_TYPES, Fact, Mention, QuantityValue
 from kg.nlp.pipeline import Analysis
 
 __all__ = ["parse_quantity", "owns", "measures"]
@@ -157,7 +157,7 @@ def measures(analysis: Analysis) -> Iterator[Fact]:
             if verb is None or c_start + verb.end() != q.start:
                 continue
             v_start = c_start + verb.start()
-            in_clause = view.mentions_in(c_start, v_start, ("COMPANY", "ORG", "GOV"))
+            in_clause = view.mentions_in(c_start, v_start, ORG_TYPES)
             if in_clause:
                 subject = in_clause[-1]
                 m_start = subject.end

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kg.extract.base import AGENT_TYPES, SentenceView, register, sentences
-from kg.model import Fact, Mention
+from kg.model import ORG_TYPES, Fact, Mention
 from kg.nlp.pipeline import Analysis
 
 __all__ = ["TRIGGERS", "released", "based_on", "finance", "rivals"]
@@ -25,26 +25,25 @@ class Trigger:
     object_types: tuple[str, ...]
 
 
-ORGS = ("COMPANY", "ORG", "GOV")
 #: Active-voice triggers: SUBJECT … TRIGGER … OBJECT within one clause.
 TRIGGERS = (
     Trigger("released", re.compile(r"发布|释出|推出|上线|开源|亮相|面世"), AGENT_TYPES, ("PRODUCT",)),
-    Trigger("acquires", re.compile(r"收购|并购"), ORGS + ("PERSON",), ORGS),
-    Trigger("increasesStakeIn", re.compile(r"增持|举牌|受让"), ORGS + ("PERSON",), ORGS),
-    Trigger("reducesStakeIn", re.compile(r"减持|抛售|售出|出售所持|出让所持"), ORGS + ("PERSON",), ORGS),
-    Trigger("owns", re.compile(r"(?<!参)控股(?!股东|子公司)|全资拥有"), ORGS + ("PERSON",), ORGS),
-    Trigger("holdsSharesIn", re.compile(r"持有|持股"), ORGS + ("PERSON",), ORGS),
-    Trigger("investsIn", re.compile(r"入股|投资|参股"), ORGS + ("PERSON",), ORGS),
-    Trigger("injectsCapitalInto", re.compile(r"注资|增资"), ORGS + ("PERSON",), ORGS),
-    Trigger("establishes", re.compile(r"成立|设立|创办|创立|组建"), ORGS + ("PERSON",), ORGS),
-    Trigger("analyzes", re.compile(r"分析"), ORGS + ("PERSON",), ORGS),
-    Trigger("helps", re.compile(r"帮助|扶持|支持"), ORGS, ORGS),
-    Trigger("issues", re.compile(r"发行"), ORGS, ORGS + ("PRODUCT",)),
-    Trigger("transfersTo", re.compile(r"转让给|出售给"), ORGS + ("PERSON",), ORGS + ("PERSON",)),
-    Trigger("ordersFrom", re.compile(r"采购|订购"), ORGS, ORGS),
-    Trigger("owesDebtTo", re.compile(r"欠款|拖欠"), ORGS + ("PERSON",), ORGS + ("PERSON",)),
-    Trigger("restructures", re.compile(r"重组"), ORGS, ORGS),
-    Trigger("backdoorListsVia", re.compile(r"借壳"), ORGS, ORGS),
+    Trigger("acquires", re.compile(r"收购|并购"), ORG_TYPES + ("PERSON",), ORG_TYPES),
+    Trigger("increasesStakeIn", re.compile(r"增持|举牌|受让"), ORG_TYPES + ("PERSON",), ORG_TYPES),
+    Trigger("reducesStakeIn", re.compile(r"减持|抛售|售出|出售所持|出让所持"), ORG_TYPES + ("PERSON",), ORG_TYPES),
+    Trigger("owns", re.compile(r"(?<!参)控股(?!股东|子公司)|全资拥有"), ORG_TYPES + ("PERSON",), ORG_TYPES),
+    Trigger("holdsSharesIn", re.compile(r"持有|持股"), ORG_TYPES + ("PERSON",), ORG_TYPES),
+    Trigger("investsIn", re.compile(r"入股|投资|参股"), ORG_TYPES + ("PERSON",), ORG_TYPES),
+    Trigger("injectsCapitalInto", re.compile(r"注资|增资"), ORG_TYPES + ("PERSON",), ORG_TYPES),
+    Trigger("establishes", re.compile(r"成立|设立|创办|创立|组建"), ORG_TYPES + ("PERSON",), ORG_TYPES),
+    Trigger("analyzes", re.compile(r"分析"), ORG_TYPES + ("PERSON",), ORG_TYPES),
+    Trigger("helps", re.compile(r"帮助|扶持|支持"), ORG_TYPES, ORG_TYPES),
+    Trigger("issues", re.compile(r"发行"), ORG_TYPES, ORG_TYPES + ("PRODUCT",)),
+    Trigger("transfersTo", re.compile(r"转让给|出售给"), ORG_TYPES + ("PERSON",), ORG_TYPES + ("PERSON",)),
+    Trigger("ordersFrom", re.compile(r"采购|订购"), ORG_TYPES, ORG_TYPES),
+    Trigger("owesDebtTo", re.compile(r"欠款|拖欠"), ORG_TYPES + ("PERSON",), ORG_TYPES + ("PERSON",)),
+    Trigger("restructures", re.compile(r"重组"), ORG_TYPES, ORG_TYPES),
+    Trigger("backdoorListsVia", re.compile(r"借壳"), ORG_TYPES, ORG_TYPES),
 )
 #: Symmetric triggers: A 与/和/同 B … TRIGGER.
 JOINT = (
@@ -133,7 +132,7 @@ def rivals(analysis: Analysis) -> Iterator[Fact]:
         if not cue:
             continue
         cue_at = view.sentence.start + cue.start()
-        orgs = [m for m in view.mentions if m.type in ORGS]
+        orgs = [m for m in view.mentions if m.type in ORG_TYPES]
         for i, a in enumerate(orgs):
             for b in orgs[i + 1 :]:
                 if (a.canonical or a.norm) == (b.canonical or b.norm):

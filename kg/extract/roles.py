@@ -9,13 +9,12 @@ import re
 from collections.abc import Iterator
 
 from kg.extract.base import SentenceView, register
-from kg.model import Fact
+from kg.model import ORG_TYPES, Fact
 from kg.nlp.lexicon import load_lexicon
 from kg.nlp.pipeline import Analysis
 
 __all__ = ["roles", "stock_codes"]
 
-ORG_TYPES = ("COMPANY", "ORG", "GOV")
 # Between the organisation, the titles and the person: 的, 、, 兼, 及, spaces.
 _JOIN = re.compile(r"^[的、兼及和与\s]*$")
 

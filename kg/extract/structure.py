@@ -11,12 +11,11 @@ import re
 from collections.abc import Iterator
 
 from kg.extract.base import SentenceView, register, sentences
-from kg.model import Fact, Mention
+from kg.model import ORG_TYPES, Fact, Mention
 from kg.nlp.pipeline import Analysis
 
 __all__ = ["branches", "ownership", "profile"]
 
-ORGS = ("COMPANY", "ORG", "GOV")
 _SUBSIDIARY = re.compile(r"^(?:在\w{1,6})?(?:的)?(?:全资|控股|参股)?(?:子公司|孙公司|附属公司)(?:——|—|:|：|，|,)?$")
 _UNDER = re.compile(r"^旗下(?:的)?(?:全资|控股)?(?:子公司|公司|品牌)?$")
 _PARENT = re.compile(r"^(?:的)?(?:控股股东|母公司|实际控制人)(?:为|是)?$")
@@ -35,7 +34,7 @@ def _pairs(view: SentenceView, types: tuple[str, ...]) -> Iterator[tuple[Mention
 def ownership(analysis: Analysis) -> Iterator[Fact]:
     for view in sentences(analysis):
         s = view.sentence
-        for a, b, gap in _pairs(view, ORGS):
+        for a, b, gap in _pairs(view, ORG_TYPES):
             if _SUBSIDIARY.match(gap) or _UNDER.match(gap):
                 yield Fact(a, "owns", b, s, "ownership.v1", 0.75, modality="asserted")
                 yield Fact(b, "subsidiaryOf", a, s, "ownership.v1", 0.75, modality="asserted")
@@ -98,7 +97,7 @@ def profile(analysis: Analysis) -> Iterator[Fact]:
         s = view.sentence
         ms = view.mentions
         for i, m in enumerate(ms):
-            if m.type in ORGS:
+            if m.type in ORG_TYPES:
                 short = _SHORT.match(text, m.end)
                 if short:
                     group = 1 if short.group(1) else 2
@@ -107,20 +106,20 @@ def profile(analysis: Analysis) -> Iterator[Fact]:
             nxt = ms[i + 1] if i + 1 < len(ms) else None
             if nxt is None:
                 continue
-            if m.type == "DATE" and nxt.type in ORGS and view.between(m.end, nxt.start) in ("，", ",", "") and (
+            if m.type == "DATE" and nxt.type in ORG_TYPES and view.between(m.end, nxt.start) in ("，", ",", "") and (
                 re.match(r"(?:正式)?(?:成立|创立|组建)", text[nxt.end : nxt.end + 4])
             ):
                 yield Fact(nxt, "foundedOn", m.text, s, "profile.v1", 0.75, modality="asserted")  # 1981年7月，X成立
             gap = view.between(m.end, nxt.start)
-            if m.type in ORGS and nxt.type == "DATE":
+            if m.type in ORG_TYPES and nxt.type == "DATE":
                 after = _FOUNDED_AFTER.match(text, nxt.end, s.end)
                 if (gap in ("", "于", "在") and after) or _FOUNDED_BEFORE.match(gap):
                     yield Fact(m, "foundedOn", nxt.text, s, "profile.v1", 0.8, modality="asserted")
-            if m.type in ORGS and nxt.type == "PLACE" and _HQ.match(gap):
+            if m.type in ORG_TYPES and nxt.type == "PLACE" and _HQ.match(gap):
                 yield Fact(m, "headquarteredIn", nxt, s, "profile.v1", 0.85, modality="asserted")
-            if m.type == "PLACE" and nxt.type in ORGS and gap == "的" and _HQ_BEFORE.search(view.between(s.start, m.start)):
+            if m.type == "PLACE" and nxt.type in ORG_TYPES and gap == "的" and _HQ_BEFORE.search(view.between(s.start, m.start)):
                 yield Fact(nxt, "headquarteredIn", m, s, "profile.v1", 0.8, modality="asserted")
-            if m.type in ORGS and nxt.type == "PERSON" and _FOUNDER_IS.match(gap):
+            if m.type in ORG_TYPES and nxt.type == "PERSON" and _FOUNDER_IS.match(gap):
                 yield Fact(nxt, "founderOf", m, s, "profile.v1", 0.85, modality="asserted")
-            if m.type == "PERSON" and nxt.type in ORGS and _CREATED.match(gap):
+            if m.type == "PERSON" and nxt.type in ORG_TYPES and _CREATED.match(gap):
                 yield Fact(m, "founderOf", nxt, s, "profile.v1", 0.8, modality="asserted")

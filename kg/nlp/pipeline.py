@@ -19,7 +19,7 @@ from spacy.attrs import IDX, IS_SPACE, LENGTH
 from spacy.tokens import Doc
 
 from kg.errors import ConfigError
-from kg.model import ENTITY_TYPES, Document, Mention, Sentence
+from kg.model import AGENT_TYPES, ENTITY_TYPES, ORG_TYPES, Document, Mention, Sentence
 from kg.nlp import patterns
 from kg.nlp.lexicon import Lexicon, load_lexicon
 from kg.nlp.patterns import Candidate
@@ -137,7 +137,7 @@ def _type_hints(text: str, chosen: list[Candidate], model: list[Candidate]) -> l
         if c.type == _UNTYPED:
             name = text[c.start : c.end]
             etype = by_span.get((c.start, c.end))
-            if etype not in ("COMPANY", "ORG", "GOV", "PERSON"):
+            if etype not in AGENT_TYPES:
                 etype = "PERSON" if patterns.looks_like_person(name) else "COMPANY"
             c = c._replace(type=etype)
         out.append(c)
@@ -206,7 +206,7 @@ def combine(text: str, chosen: list[Candidate], model: list[Candidate], policy: 
         if not _plausible(text[m.start : m.end]):
             continue
         hit = [c for c in out if c.start < m.end and m.start < c.end]
-        head = [c for c in hit if c.start == m.start and c.end < m.end and c.type in ("COMPANY", "ORG", "GOV")]
+        head = [c for c in hit if c.start == m.start and c.end < m.end and c.type in ORG_TYPES]
         if m.type == "POSITION" and head:
             # 360集团创始人 tagged as one title: the organisation stays, the rest is the title
             m = m._replace(start=head[0].end)
