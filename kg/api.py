@@ -13,7 +13,6 @@ from kg.graph import KnowledgeGraph, build_graph
 from kg.model import Document, Fact, QuantityValue
 from kg.nlp.dates import resolve_date
 from kg.nlp.pipeline import Analysis, analyse, make_nlp
-from kg.sources import read_documents
 
 __all__ = ["Options", "build", "build_documents", "extract", "extract_records", "load", "as_documents"]
 
@@ -133,7 +132,3 @@ def extract_records(documents: Iterable[Document], options: Options = Options())
 def extract(texts: Iterable[str | Document], **options) -> list[dict]:
     """``kg extract`` as a function: one record per text."""
     return list(extract_records(as_documents(texts), Options(**options)))
-
-
-def read(paths: Iterable[str | Path]) -> Iterator[Document]:
-    return read_documents(paths)

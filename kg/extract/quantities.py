@@ -102,11 +102,9 @@ def owns(analysis: Analysis) -> Iterator[Fact]:
         view = SentenceView(analysis, sentence)
         for verb in OWN_VERBS.finditer(view.view):
             v_start, v_end = sentence.start + verb.start(), sentence.start + verb.end()
-            c_start, _ = view.clause_bounds(v_start)
-            subjects = view.mentions_in(c_start, v_start, AGENT_TYPES)
-            if not subjects or len(_BRACKETED.sub("", analysis.view[subjects[-1].end : v_start])) > 6:
+            subject = _owner_before(view, v_start)
+            if subject is None:
                 continue
-            subject = subjects[-1]
             # 现有5G基站约190万个: the counted thing before its number
             counted = [m for m in view.mentions if m.start == v_end and m.type in OF_TYPES]
             if counted:
@@ -183,12 +181,19 @@ def measures(analysis: Analysis) -> Iterator[Fact]:
             yield Fact(subject, "hasQuantity", value, sentence, "measure.v1", round(confidence, 3), modality="hedged" if hedged else "asserted")
 
 
+def _owner_before(view: SentenceView, v_start: int) -> Mention | None:
+    """The agent right before an ownership verb in its clause (a bracketed code may sit between)."""
+    c_start, _ = view.clause_bounds(v_start)
+    subjects = view.mentions_in(c_start, v_start, AGENT_TYPES)
+    if subjects and len(_BRACKETED.sub("", view.analysis.view[subjects[-1].end : v_start])) <= 6:
+        return subjects[-1]
+    return None
+
+
 def _list_owner(view: SentenceView) -> Mention | None:
     """The subject of an ``owns`` list in this sentence, if there is one."""
     for verb in OWN_VERBS.finditer(view.view):
-        v_start = view.sentence.start + verb.start()
-        c_start, _ = view.clause_bounds(v_start)
-        subjects = view.mentions_in(c_start, v_start, AGENT_TYPES)
-        if subjects and len(_BRACKETED.sub("", view.analysis.view[subjects[-1].end : v_start])) <= 6:
-            return subjects[-1]
+        owner = _owner_before(view, view.sentence.start + verb.start())
+        if owner is not None:
+            return owner
     return None

@@ -608,7 +608,6 @@ class Featurizer:
         cP = self._cP.get
         cN = self._cN.get
         word_ctx = self._word_ctx
-        nw = len(wl)
         wstr = [norm[s:e] for s, e in wl]
         prevf = word_ctx(None, "p")
         nxt_w = wstr[1:]
