@@ -182,7 +182,7 @@ def viz(
     from kg.export.html import render_networkx, subgraph
 
     g, note = subgraph(load(_graph_file(graph)).to_networkx(), focus=focus, hops=hops, max_nodes=max_nodes)
-    write_atomic(output, render_networkx(g, note=note, fixed_layout=g.number_of_nodes() > 100 or "best-connected" in note))
+    write_atomic(output, render_networkx(g, note=note))
     typer.echo(f"wrote {output} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
 
 

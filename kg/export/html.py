@@ -34,6 +34,8 @@ FONT = "Noto Sans CJK SC, Noto Sans CJK TC, PingFang SC, Microsoft YaHei, sans-s
 _EXTERNAL = re.compile(r'<(?:script|link)\b[^>]*\b(?:src|href)="[^"]*"[^>]*>(?:\s*</script>)?', re.I)
 #: Above this many nodes a page shows the best-connected ones, laid out in advance.
 MAX_NODES = 400
+#: Above this many nodes the layout is computed in advance and physics is off.
+FIXED_LAYOUT_ABOVE = 100
 
 
 def find_node(g: nx.MultiDiGraph, name: str) -> str | None:
@@ -70,7 +72,7 @@ def subgraph(
 def render(kg: KnowledgeGraph, *, height: str = "800px", max_nodes: int = MAX_NODES) -> str:
     """The whole graph, or its ``max_nodes`` best-connected nodes when it is larger."""
     g, note = subgraph(kg.to_networkx(), max_nodes=max_nodes)
-    return render_networkx(g, note=note, height=height, fixed_layout=bool(note))
+    return render_networkx(g, note=note, height=height)
 
 
 _LT = "\ue000"  # stands for "<" inside labels until the page is written
@@ -82,8 +84,15 @@ def _safe(text: str) -> str:
     return str(text).replace("<", _LT)
 
 
-def render_networkx(g: nx.MultiDiGraph, *, note: str = "", height: str = "800px", fixed_layout: bool = False) -> str:
+def render_networkx(
+    g: nx.MultiDiGraph, *, note: str = "", height: str = "800px", fixed_layout: bool | None = None
+) -> str:
+    """The page for ``g``; above ``FIXED_LAYOUT_ABOVE`` nodes (or when asked) the layout is
+    computed here and physics is off, so large pages open settled."""
     from pyvis.network import Network
+
+    if fixed_layout is None:
+        fixed_layout = g.number_of_nodes() > FIXED_LAYOUT_ABOVE
 
     net = Network(height=height, width="100%", directed=True, cdn_resources="in_line", notebook=False)
     positions = nx.spring_layout(nx.Graph(g), seed=0, scale=1000) if fixed_layout and len(g) else {}
