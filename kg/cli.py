@@ -30,6 +30,7 @@ Lexicons = Annotated[
     typer.Option("--lexicon", "-l", help="Extra lexicon TSV (surface<TAB>TYPE[<TAB>canonical]); repeatable."),
 ]
 NoModel = Annotated[bool, typer.Option("--no-model", help="Skip the statistical NER layer (lexicon + patterns only).")]
+Strict = Annotated[bool, typer.Option("--strict", help="Stop at the first bad input (malformed JSONL line, undecodable file) instead of skipping it.")]
 
 
 @app.callback()
@@ -63,6 +64,7 @@ def build(
     lexicon: Lexicons = None,
     no_model: NoModel = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
+    strict: Strict = False,
 ) -> None:
     """Build the graph and write graph.ttl, graph.html, graph.graphml and triples.csv."""
     from kg.api import build_documents
@@ -73,7 +75,7 @@ def build(
         logging.getLogger().setLevel(logging.WARNING)
     if inputs:
         log.info("reading and analysing %s", ", ".join(inputs))
-        documents = read_documents(inputs)
+        documents = read_documents(inputs, strict=strict)
     else:
         log.info("no input given: building the embedded sample article")
         documents = sample_documents()
@@ -104,6 +106,7 @@ def extract(
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl (one record per document) or json.")] = "jsonl",
     lexicon: Lexicons = None,
     no_model: NoModel = False,
+    strict: Strict = False,
 ) -> None:
     """Print entity mentions and facts per document, offsets into the original text."""
     from kg.api import extract_records
@@ -112,7 +115,7 @@ def extract(
 
     if fmt not in ("jsonl", "json"):
         raise ConfigError(f"unknown format {fmt!r}", fix="use --format jsonl or --format json")
-    records = extract_records(read_documents(inputs), _options(lexicon, no_model))
+    records = extract_records(read_documents(inputs, strict=strict), _options(lexicon, no_model))
     if fmt == "json":
         typer.echo(json.dumps(list(records), ensure_ascii=False, indent=2))
         return
@@ -184,6 +187,11 @@ def viz(
     g, note = subgraph(load(_graph_file(graph)).to_networkx(), focus=focus, hops=hops, max_nodes=max_nodes)
     write_atomic(output, render_networkx(g, note=note))
     typer.echo(f"wrote {output} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
+
+
+from kg.server.command import serve as _serve  # noqa: E402  (typer options live with the server)
+
+app.command("serve")(_serve)
 
 
 def _graph_file(path: Path) -> Path:

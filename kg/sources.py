@@ -31,7 +31,7 @@ def sample_documents() -> Iterator[Document]:
     yield Document(id=path.stem, text=_read_text(path), source=f"kg:sample/{path.name}")
 
 
-def read_documents(inputs: Iterable[str | Path]) -> Iterator[Document]:
+def read_documents(inputs: Iterable[str | Path], strict: bool = False) -> Iterator[Document]:
     """Yield the documents of every input path, in a stable order.
 
     A directory contributes its ``.txt``/``.md``/``.jsonl`` files, recursively,
