@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import GraphLoadError, InputError
-from kg.extract import run_extractors
+from kg.engine import DocResult, analyse_documents
 from kg.graph import KnowledgeGraph, build_graph
-from kg.model import Document, Fact, QuantityValue
+from kg.model import Document, QuantityValue
 from kg.nlp.dates import resolve_date
-from kg.nlp.pipeline import Analysis, analyse, make_nlp
 
 __all__ = ["Options", "build", "build_documents", "extract", "extract_records", "load", "as_documents"]
 
@@ -24,6 +23,9 @@ class Options:
     lexicons: tuple[str, ...] = ()
     use_crf: bool = True
     extractors: tuple[str, ...] | None = None
+    jobs: int = 1  # worker processes (kg.engine); the result does not depend on it
+    engine: str = "local"  # local | dask
+    scheduler: str | None = None  # Dask scheduler address; None starts a LocalCluster
 
 
 def as_documents(items: Iterable[str | Document]) -> Iterator[Document]:
@@ -32,10 +34,8 @@ def as_documents(items: Iterable[str | Document]) -> Iterator[Document]:
         yield item if isinstance(item, Document) else Document(id=f"doc{i}", text=item)
 
 
-def _analyses(documents: Iterable[Document], options: Options) -> Iterator[tuple[Analysis, list[Fact]]]:
-    nlp = make_nlp(tuple(options.lexicons), options.use_crf)
-    for analysis in analyse(nlp, documents):
-        yield analysis, run_extractors(analysis, options.extractors)
+def _analyses(documents: Iterable[Document], options: Options) -> Iterator[DocResult]:
+    return analyse_documents(documents, options, jobs=options.jobs, engine=options.engine, scheduler=options.scheduler)
 
 
 def build_documents(
@@ -91,7 +91,8 @@ def _span(m) -> dict:
 
 def extract_records(documents: Iterable[Document], options: Options = Options()) -> Iterator[dict]:
     """Per document: entity mentions and facts, offsets into the original text."""
-    for analysis, facts in _analyses(documents, options):
+    for analysis in _analyses(documents, options):
+        facts = analysis.facts
         triples = []
         for f in facts:
             if isinstance(f.obj, str) and f.claim is not None:

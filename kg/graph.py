@@ -26,11 +26,12 @@ from rdflib.query import Result
 from kg.errors import QueryError
 from kg.model import Fact, Mention, QuantityValue
 from kg.namespaces import DCTERMS, KG, KGR, PREFIXES, RDF, RDFS, SDO, SKOS, XSD
-from kg.nlp.pipeline import NAME_TYPES, Analysis
+from kg.engine import DocResult
+from kg.nlp.pipeline import NAME_TYPES
 from kg.resolve import Entity, Resolver, _iri_safe
 from kg.text import analysis_view
 
-__all__ = ["KnowledgeGraph", "build_graph", "CLASS_OF_TYPE"]
+__all__ = ["KnowledgeGraph", "build_graph", "resolver_for", "CLASS_OF_TYPE"]
 
 CLASS_OF_TYPE = {
     "COMPANY": KG.Company,
@@ -166,28 +167,35 @@ class KnowledgeGraph:
 # ------------------------------------------------------------------------ building
 
 
+def resolver_for(results: Iterable[DocResult]) -> Resolver:
+    """Every entity mention of the documents (names and fact arguments), collected for resolution."""
+    resolver = Resolver()
+    for analysis in results:
+        doc_id, script = analysis.document.id, analysis.script
+        for m in analysis.mentions:
+            if m.type in NAME_TYPES:
+                resolver.add(m, doc_id, script)
+        for f in analysis.facts:
+            resolver.add(f.subject, doc_id, script)
+            if isinstance(f.obj, Mention):
+                resolver.add(f.obj, doc_id, script)
+            elif isinstance(f.obj, QuantityValue) and f.obj.of is not None:
+                resolver.add(f.obj.of, doc_id, script)
+    return resolver
+
+
 class _Builder:
     def __init__(self) -> None:
         self.g = KnowledgeGraph()
-        self.resolver = Resolver()
 
-    def run(self, results: list[tuple[Analysis, list[Fact]]]) -> KnowledgeGraph:
-        for analysis, facts in results:
-            doc_id, script = analysis.document.id, analysis.script
-            for m in analysis.mentions:
-                if m.type in NAME_TYPES:
-                    self.resolver.add(m, doc_id, script)
-            for f in facts:
-                self.resolver.add(f.subject, doc_id, script)
-                if isinstance(f.obj, Mention):
-                    self.resolver.add(f.obj, doc_id, script)
-                elif isinstance(f.obj, QuantityValue) and f.obj.of is not None:
-                    self.resolver.add(f.obj.of, doc_id, script)
+    def run(self, results: list[DocResult]) -> KnowledgeGraph:
+        self.resolver = resolver_for(results)
         self.entities = self.resolver.entities()
         for entity in {id(e): e for e in self.entities.values()}.values():
             self._entity(entity)
         support: dict[URIRef, list[tuple[URIRef, float]]] = defaultdict(list)
-        for analysis, facts in results:
+        for analysis in results:
+            facts = analysis.facts
             doc = self._document(analysis)
             for m in analysis.mentions:
                 if m.type in NAME_TYPES:
@@ -224,7 +232,7 @@ class _Builder:
         for code in sorted(e.codes):
             g.add((node, KG.hasStockCode, Literal(code)))
 
-    def _document(self, a: Analysis) -> URIRef:
+    def _document(self, a: DocResult) -> URIRef:
         d = a.document
         g, node = self.g.rdf, KGR[f"doc/{_iri_safe(d.id)}"]
         g.add((node, RDF.type, KG.Document))
@@ -239,7 +247,7 @@ class _Builder:
             g.add((node, KG.source, Literal(d.source)))
         return node
 
-    def _object(self, a: Analysis, f: Fact, subject: URIRef):
+    def _object(self, a: DocResult, f: Fact, subject: URIRef):
         g = self.g.rdf
         if isinstance(f.obj, Mention):
             return self._iri(f.obj)
@@ -259,7 +267,7 @@ class _Builder:
         g.add((node, KG.moreThan, Literal(q.more_than)))
         return node
 
-    def _fact(self, a: Analysis, doc: URIRef, f: Fact, support) -> None:
+    def _fact(self, a: DocResult, doc: URIRef, f: Fact, support) -> None:
         if f.modality == "negated" and f.claim is None:
             return  # 没有发布 / 放弃收购: reported by `kg extract`, never asserted as a triple
         g = self.g.rdf
@@ -317,6 +325,6 @@ def _offsets(obj) -> str:
     return f"l{obj}"
 
 
-def build_graph(results: Iterable[tuple[Analysis, list[Fact]]]) -> KnowledgeGraph:
+def build_graph(results: Iterable[DocResult]) -> KnowledgeGraph:
     """Resolve the mentions of all documents and write facts + provenance as RDF."""
     return _Builder().run(list(results))

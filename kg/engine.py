@@ -1,0 +1,173 @@
+"""Where documents get analysed: in this process, in a pool of local worker
+processes (``--jobs N``), or on a Dask cluster (``--engine dask``).
+
+Every engine turns a stream of :class:`~kg.model.Document` into a stream of
+:class:`DocResult` in **input order**, and a result depends only on its
+document and the options, so every engine and every job count gives the same
+graph. Workers load the pipeline once each (``make_nlp`` is cached per process).
+Documents travel in batches and at most ``2 × workers`` batches are in flight,
+so memory stays bounded however long the input is.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import chain, islice
+
+from kg.errors import ConfigError
+from kg.extract import run_extractors  # before kg/__init__ binds kg.extract (the function)
+from kg.model import Document, Fact, Mention
+from kg.nlp.pipeline import analyse, make_nlp
+
+__all__ = ["DocResult", "ENGINES", "analyse_documents", "analyse_batch", "default_jobs"]
+
+log = logging.getLogger(__name__)
+
+ENGINES = ("local", "dask")
+BATCH_SIZE = 16
+
+
+@dataclass(frozen=True)
+class DocResult:
+    """What the graph needs of one analysed document (picklable, compact)."""
+
+    document: Document
+    script: str
+    mentions: tuple[Mention, ...]
+    facts: tuple[Fact, ...]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def analyse_batch(documents: list[Document], options) -> list[DocResult]:
+    """Analyse documents with the pipeline for ``options`` (loaded once per process)."""
+    nlp = make_nlp(tuple(options.lexicons), options.use_crf)
+    return [
+        DocResult(a.document, a.script, a.mentions, tuple(run_extractors(a, options.extractors)))
+        for a in analyse(nlp, documents)
+    ]
+
+
+def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    it = iter(documents)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def analyse_documents(
+    documents: Iterable[Document],
+    options,
+    *,
+    jobs: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> Iterator[DocResult]:
+    """Analyse documents, yielding results in input order."""
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}", fix="use --engine local or --engine dask")
+    if jobs < 1:
+        raise ConfigError(f"--jobs must be at least 1 (got {jobs})")
+    batches = _batches(documents, batch_size)
+    if engine == "dask":
+        yield from _dask(batches, options, jobs, scheduler)
+        return
+    if scheduler:
+        raise ConfigError("--scheduler needs --engine dask")
+    first = next(batches, None)
+    if first is None:
+        return
+    second = next(batches, None)
+    if jobs == 1 or second is None:  # one batch: a worker pool would only add start-up time
+        for batch in chain([first] if second is None else [first, second], batches):
+            yield from analyse_batch(batch, options)
+        return
+    yield from _pool([first, second], batches, options, jobs)
+
+
+def _init_worker() -> None:
+    # Workers ignore Ctrl-C; the parent handles it and shuts the pool down.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _pool(head: list[list[Document]], rest: Iterator[list[Document]], options, jobs: int) -> Iterator[DocResult]:
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker) as pool:
+        pending: deque = deque()
+        source = iter(head)
+        exhausted = False
+
+        def fill() -> None:
+            nonlocal source, exhausted
+            while not exhausted and len(pending) < 2 * jobs:
+                batch = next(source, None)
+                if batch is None:
+                    if source is rest:
+                        exhausted = True
+                        return
+                    source = rest
+                    continue
+                pending.append(pool.submit(analyse_batch, batch, options))
+
+        try:
+            fill()
+            while pending:
+                results = pending.popleft().result()
+                fill()
+                yield from results
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
+
+def _dask(batches: Iterator[list[Document]], options, jobs: int, scheduler: str | None) -> Iterator[DocResult]:
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise ConfigError(
+            "--engine dask needs the distributed extra", fix='pip install "kg[distributed]"'
+        ) from None
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout="30s")
+        else:
+            cluster = LocalCluster(
+                n_workers=jobs, threads_per_worker=1, processes=True,
+                host="127.0.0.1", dashboard_address=None,
+            )
+            client = Client(cluster)
+    except OSError as err:
+        raise ConfigError(
+            f"cannot reach the Dask scheduler {scheduler or '(local cluster)'}: {err}",
+            fix="check the address (tcp://HOST:PORT) and that the scheduler is running",
+        ) from None
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        pending: deque = deque()
+        window = 2 * workers
+        for batch in batches:
+            pending.append(client.submit(analyse_batch, batch, options, pure=False))
+            if len(pending) >= window:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
