@@ -67,15 +67,23 @@ def build(texts: Iterable[str | Document], **options) -> KnowledgeGraph:
 
 def load(path: str | Path) -> KnowledgeGraph:
     """Load a graph written by ``kg build`` (Turtle, N-Triples or JSON-LD, by extension)."""
-    from rdflib import Graph
+    from rdflib import Dataset, Graph
 
     path = Path(path)
     if not path.is_file():
         raise InputError(f"graph file not found: {path}", fix="run `kg build` first or check the path")
-    fmt = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld"}.get(path.suffix.lower(), "turtle")
+    fmt = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".nq": "nquads", ".trig": "trig"}.get(
+        path.suffix.lower(), "turtle"
+    )
     rdf = Graph()
     try:
-        rdf.parse(path, format=fmt)
+        if fmt in ("nquads", "trig"):  # per-document named graphs: their union is the graph
+            ds = Dataset()
+            ds.parse(path, format=fmt)
+            for s, p, o, _ in ds.quads((None, None, None, None)):
+                rdf.add((s, p, o))
+        else:
+            rdf.parse(path, format=fmt)
     except Exception as err:  # rdflib's parsers raise assorted exception types
         msg = str(err).strip().splitlines()
         raise GraphLoadError(

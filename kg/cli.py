@@ -57,18 +57,82 @@ def _options(lexicon, no_model):
     return Options(lexicons=tuple(str(p) for p in lexicon or ()), use_crf=not no_model)
 
 
+Jobs = Annotated[
+    Optional[int],
+    typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores). The output does not depend on it."),
+]
+Engine = Annotated[str, typer.Option("--engine", help="local (worker processes) or dask (a Dask cluster).")]
+Scheduler = Annotated[
+    Optional[str],
+    typer.Option("--scheduler", help="Dask scheduler address tcp://HOST:PORT (with --engine dask; default: a local cluster)."),
+]
+
+
+def _build_options(lexicon, no_model, jobs, engine, scheduler):
+    from kg.api import Options
+    from kg.engine import default_jobs
+
+    return Options(
+        lexicons=tuple(str(p) for p in lexicon or ()),
+        use_crf=not no_model,
+        jobs=jobs or default_jobs(),
+        engine=engine,
+        scheduler=scheduler,
+    )
+
+
+def _write_outputs(output: Path):
+    from kg.export import BUILD_OUTPUTS, export
+
+    def write(graph) -> None:
+        log.info("writing %s", output)
+        for name, fmt in BUILD_OUTPUTS.items():
+            export(graph, fmt, output / name)
+
+    return write
+
+
+def _report(graph, report, output: Path, quiet: bool) -> None:
+    if quiet:
+        return
+    stats = graph.stats()
+    notes = []
+    if report.unchanged:
+        notes.append(f"{report.unchanged} unchanged")
+    if report.reused:
+        notes.append(f"{report.reused} reused from earlier builds")
+    if report.replaced:
+        notes.append(f"{report.replaced} replaced")
+    if report.duplicates:
+        notes.append(f"{len(report.duplicates)} duplicates skipped")
+    if report.empty:
+        notes.append(f"{len(report.empty)} empty")
+    if report.removed:
+        notes.append(f"{len(report.removed)} removed")
+    typer.echo(
+        f"{stats['documents']} documents, {stats['entities']} entities, {stats['facts']} facts "
+        f"({stats['evidence']} evidence sentences, {stats['statements']} statements), "
+        f"{stats['triples']} triples in {report.seconds:.1f} s -> {output}/ "
+        f"[{report.analysed} analysed" + "".join(f", {n}" for n in notes) + "]"
+    )
+
+
 @app.command()
 def build(
-    inputs: Annotated[Optional[list[str]], typer.Argument(help="Files or directories (.txt .md .jsonl); none = the embedded sample.")] = None,
+    inputs: Annotated[Optional[list[str]], typer.Argument(help="Files or directories (.txt .md .jsonl .html); none = the embedded sample.")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Output directory.")] = Path("output"),
+    append: Annotated[bool, typer.Option("--append", "-a", help="Add to the graph already in the output directory.")] = False,
     lexicon: Lexicons = None,
     no_model: NoModel = False,
+    jobs: Jobs = None,
+    engine: Engine = "local",
+    scheduler: Scheduler = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
     strict: Strict = False,
 ) -> None:
-    """Build the graph and write graph.ttl, graph.html, graph.graphml and triples.csv."""
-    from kg.api import build_documents
-    from kg.export import BUILD_OUTPUTS, export
+    """Build the graph and write graph.ttl, graph.html, graph.graphml and triples.csv (and kg-state.sqlite,
+    which --append and `kg remove` update)."""
+    from kg.incremental import update
     from kg.sources import read_documents, sample_documents
 
     if quiet:
@@ -80,24 +144,46 @@ def build(
         log.info("no input given: building the embedded sample article")
         documents = sample_documents()
     started = time.perf_counter()
-    seen = {"n": 0}
 
-    def progress(doc) -> None:
-        seen["n"] += 1
-        if seen["n"] % 100 == 0:
-            log.info("analysed %d documents (%.0f s)", seen["n"], time.perf_counter() - started)
+    def progress(n: int) -> None:
+        if n and n % 100 == 0:
+            log.info("read %d documents (%.0f s)", n, time.perf_counter() - started)
 
-    graph = build_documents(documents, _options(lexicon, no_model), progress)
-    log.info("writing %s", output)
-    for name, fmt in BUILD_OUTPUTS.items():
-        export(graph, fmt, output / name)
-    stats = graph.stats()
-    if not quiet:
-        typer.echo(
-            f"{stats['documents']} documents, {stats['entities']} entities, {stats['facts']} facts "
-            f"({stats['evidence']} evidence sentences, {stats['statements']} statements), "
-            f"{stats['triples']} triples in {time.perf_counter() - started:.1f} s -> {output}/"
-        )
+    graph, report = update(
+        output, documents, _build_options(lexicon, no_model, jobs, engine, scheduler),
+        mode="append" if append else "fresh", write=_write_outputs(output), progress=progress,
+    )
+    _report(graph, report, output, quiet)
+
+
+@app.command()
+def remove(
+    doc_ids: Annotated[list[str], typer.Argument(help="Ids of the documents to remove (dcterms:identifier).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The build output directory.")] = Path("output"),
+    lexicon: Lexicons = None,
+    no_model: NoModel = False,
+    jobs: Jobs = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
+) -> None:
+    """Remove documents, their facts and the entities no other document supports, then rewrite the outputs."""
+    from kg.incremental import update
+
+    graph, report = update(
+        output, (), _build_options(lexicon, no_model, jobs, "local", None),
+        mode="remove", remove=doc_ids, write=_write_outputs(output),
+    )
+    _report(graph, report, output, quiet)
+
+
+@app.command()
+def explain(
+    entity: Annotated[str, typer.Argument(help="A name in either script, an alias, a stock code or an IRI.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The build output directory.")] = Path("output"),
+) -> None:
+    """Show how an entity was resolved: its surface forms, documents and the rule behind each merge."""
+    from kg.explain import explain as run
+
+    typer.echo(run(output, entity))
 
 
 @app.command()

@@ -59,6 +59,48 @@ def _jsonld(kg: KnowledgeGraph) -> str:
     return kg.rdf.serialize(format="json-ld", context=context.get("@context", context), sort_keys=True)
 
 
+def document_dataset(kg: KnowledgeGraph):
+    """The graph as an rdflib Dataset with one named graph per document.
+
+    A document's graph (named by the document's IRI) holds its ``kg:Document``
+    node, its evidence and statement nodes, and the ``kg:evidence`` links from
+    facts to its evidence; entities, facts (direct triples and ``kg:Assertion``
+    nodes) and quantities, which several documents may support, are in the
+    default graph. Dropping a document's graph drops exactly its provenance.
+    """
+    from rdflib import Dataset
+
+    from kg.namespaces import KG, PREFIXES, RDF
+
+    g = kg.rdf
+    home = {doc: doc for doc in g.subjects(RDF.type, KG.Document)}
+    for ev, doc in g.subject_objects(KG.document):
+        home[ev] = doc
+    for st in g.subjects(RDF.type, KG.Statement):
+        ev = g.value(st, KG.evidence)
+        if ev in home:
+            home[st] = home[ev]
+    ds = Dataset()
+    for prefix, iri in PREFIXES.items():
+        ds.bind(prefix, iri, override=True)
+    graphs = {doc: ds.graph(doc) for doc in sorted(set(home.values()))}
+    for s, p, o in sorted(g):
+        doc = home.get(s)
+        if doc is None and p == KG.evidence:
+            doc = home.get(o)
+        (graphs[doc] if doc is not None else ds.default_graph).add((s, p, o))
+    return ds
+
+
+def _nquads(kg: KnowledgeGraph) -> str:
+    lines = document_dataset(kg).serialize(format="nquads").splitlines()
+    return "\n".join(sorted(line for line in lines if line.strip())) + "\n"
+
+
+def _trig(kg: KnowledgeGraph) -> str:
+    return document_dataset(kg).serialize(format="trig")
+
+
 CSV_COLUMNS = ("subject", "predicate", "object", "confidence", "document", "sentence", "extractor", "subject_iri", "object_iri")
 
 
@@ -79,6 +121,8 @@ def _html(kg: KnowledgeGraph) -> str:
 EXPORTERS: dict[str, Callable[[KnowledgeGraph], str]] = {
     "ttl": _rdf("turtle"),
     "nt": _rdf("nt"),
+    "nq": _nquads,
+    "trig": _trig,
     "jsonld": _jsonld,
     "graphml": _graphml,
     "gexf": _gexf,

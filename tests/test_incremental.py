@@ -1,0 +1,208 @@
+"""Incremental builds (--append, kg remove), the build state, resumption after a kill,
+worker pools and the Dask engine: all give the graph a clean build gives."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from kg.api import Options
+from kg.engine import analyse_documents
+from kg.model import Document
+from tests.test_cli import run
+
+A = [
+    {"id": "a1", "text": "中國電信(00728)擁有700多個數據中心。中國電信董事長柯瑞文表示，算力需求將持續增長。"},
+    {"id": "a2", "text": "OpenAI於2月16日發布了文生視頻模型Sora。"},
+]
+B = [
+    {"id": "b1", "text": "中国电信股份有限公司(00728)推出了新的云服务“天翼云”。"},
+    {"id": "b2", "text": "小米集团于3月28日发布了SU7汽车。雷军表示，小米汽车将在未来三年内进入全球前五。"},
+]
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def kg(args: list[str], monkeypatch, capsys) -> str:
+    extra = ["--no-model"] if args[0] in ("build", "remove") else []
+    code, out, err = run([*args, *extra], monkeypatch, capsys)
+    assert code == 0, err
+    return out
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("inputs")
+    return {"A": write_jsonl(d / "a.jsonl", A), "B": write_jsonl(d / "b.jsonl", B), "AB": write_jsonl(d / "ab.jsonl", A + B)}
+
+
+def ttl(out: Path) -> bytes:
+    return (out / "graph.ttl").read_bytes()
+
+
+def test_append_equals_a_build_of_everything_and_remove_undoes_it(inputs, tmp_path, monkeypatch, capsys):
+    both, inc, only_a = tmp_path / "both", tmp_path / "inc", tmp_path / "a"
+    kg(["build", str(inputs["A"]), str(inputs["B"]), "-o", str(both)], monkeypatch, capsys)
+    kg(["build", str(inputs["A"]), "-o", str(only_a)], monkeypatch, capsys)
+    kg(["build", str(inputs["A"]), "-o", str(inc)], monkeypatch, capsys)
+    out = kg(["build", str(inputs["B"]), "--append", "-o", str(inc)], monkeypatch, capsys)
+    assert "4 documents" in out and "[2 analysed" in out
+    assert ttl(inc) == ttl(both)  # byte-identical, not just isomorphic
+    assert (inc / "triples.csv").read_bytes() == (both / "triples.csv").read_bytes()
+
+    # the entity that only b2 supports is there, then gone with b2
+    assert "小米" in ttl(inc).decode()
+    kg(["remove", "b1", "b2", "-o", str(inc)], monkeypatch, capsys)
+    assert ttl(inc) == ttl(only_a)
+    assert "小米" not in ttl(inc).decode()
+    g = Graph().parse(inc / "graph.ttl")
+    assert isomorphic(g, Graph().parse(only_a / "graph.ttl"))
+
+
+def test_readding_unchanged_documents_changes_nothing(inputs, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "o"
+    kg(["build", str(inputs["A"]), str(inputs["B"]), "-o", str(out)], monkeypatch, capsys)
+    before = ttl(out)
+    report = kg(["build", str(inputs["A"]), "--append", "-o", str(out)], monkeypatch, capsys)
+    assert "[0 analysed, 2 unchanged" in report
+    assert ttl(out) == before
+    # a fresh build of the same inputs reuses the stored analyses
+    report = kg(["build", str(inputs["A"]), str(inputs["B"]), "-o", str(out)], monkeypatch, capsys)
+    assert "[0 analysed, 4 reused" in report
+    assert ttl(out) == before
+
+
+def test_changed_duplicate_and_clashing_documents(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "o"
+    kg(["build", str(write_jsonl(tmp_path / "a.jsonl", A)), "-o", str(out)], monkeypatch, capsys)
+    changed = [{"id": "a2", "text": "OpenAI於2月16日發布了模型Sora和DALL·E。"}, {"id": "copy", "text": A[0]["text"]}]
+    report = kg(["build", str(write_jsonl(tmp_path / "c.jsonl", changed)), "--append", "-o", str(out)], monkeypatch, capsys)
+    assert "2 documents" in report and "1 replaced" in report and "1 duplicates skipped" in report
+    assert "DALL" in ttl(out).decode()
+    # two different inputs with one id in a single build: both kept, the second renamed
+    clash = tmp_path / "clash"
+    (clash / "x").mkdir(parents=True)
+    (clash / "y").mkdir()
+    (clash / "x" / "news.txt").write_text(A[0]["text"], encoding="utf-8")
+    (clash / "y" / "news.txt").write_text(B[1]["text"], encoding="utf-8")
+    report = kg(["build", str(clash), "-o", str(tmp_path / "o2")], monkeypatch, capsys)
+    assert report.startswith("2 documents")
+    assert "news~" in ttl(tmp_path / "o2").decode()
+
+
+def test_bad_incremental_requests_are_one_line(inputs, tmp_path, monkeypatch, capsys):
+    code, _, err = run(["build", str(inputs["A"]), "--append", "-o", str(tmp_path / "none")], monkeypatch, capsys)
+    assert code == 2 and err.count("\n") == 1 and "no build state" in err
+    out = tmp_path / "o"
+    kg(["build", str(inputs["A"]), "-o", str(out)], monkeypatch, capsys)
+    before = ttl(out)
+    code, _, err = run(["remove", "nope", "-o", str(out)], monkeypatch, capsys)
+    assert code == 2 and err.count("\n") == 1 and "no document 'nope'" in err
+    code, _, err = run(["remove", "a1", "a2", "-o", str(out), "--no-model"], monkeypatch, capsys)
+    assert code == 2 and "empty" in err
+    assert ttl(out) == before
+
+
+def test_explain_shows_the_rule_of_each_merge(inputs, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "o"
+    kg(["build", str(inputs["AB"]), "-o", str(out)], monkeypatch, capsys)
+    text = kg(["explain", "中国电信", "-o", str(out)], monkeypatch, capsys)  # Simplified query, Traditional text
+    assert "org/中国电信" in text and "00728" in text
+    assert "中國電信" in text and "中国电信股份有限公司" in text  # both scripts, legal suffix stripped
+    assert "in a1" in text and "in b1" in text
+    assert text == kg(["explain", "00728", "-o", str(out)], monkeypatch, capsys)
+    code, _, err = run(["explain", "不存在的公司", "-o", str(out)], monkeypatch, capsys)
+    assert code == 2 and "no entity matches" in err
+
+
+def test_per_document_named_graphs(inputs, tmp_path, monkeypatch, capsys):
+    import pyoxigraph
+
+    out = tmp_path / "o"
+    kg(["build", str(inputs["AB"]), "-o", str(out)], monkeypatch, capsys)
+    for fmt in ("nq", "trig"):
+        kg(["export", str(out), "-f", fmt, "-o", str(out / f"graph.{fmt}")], monkeypatch, capsys)
+    import kg as kglib
+
+    base = kglib.load(out / "graph.ttl").rdf
+    for fmt in ("nq", "trig"):
+        assert isomorphic(kglib.load(out / f"graph.{fmt}").rdf, base)
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(out / "graph.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+    names = sorted(g.value for g in store.named_graphs())
+    assert names == [f"https://w3id.org/kgzh/id/doc/{i}" for i in ("a1", "a2", "b1", "b2")]
+    # dropping a document's graph drops its evidence, not the shared entities
+    q = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/kgzh/id/doc/b2> { ?ev <https://w3id.org/kgzh/ontology#document> ?d } }"
+    assert int(next(iter(store.query(q)))["n"].value) > 0
+    first = (out / "graph.nq").read_bytes()
+    kg(["export", str(out), "-f", "nq", "-o", str(out / "again.nq")], monkeypatch, capsys)
+    assert (out / "again.nq").read_bytes() == first
+
+
+def test_worker_pool_gives_the_same_results_as_one_process():
+    docs = [Document(id=f"d{i}", text=r["text"]) for i, r in enumerate((A + B) * 3)]
+    options = Options(use_crf=False)
+    one = list(analyse_documents(docs, options, jobs=1, batch_size=2))
+    two = list(analyse_documents(docs, options, jobs=2, batch_size=2))
+    assert [r.document.id for r in two] == [d.id for d in docs]
+    assert one == two
+
+
+def test_dask_local_cluster_gives_the_local_graph(inputs, tmp_path, monkeypatch, capsys):
+    pytest.importorskip("dask.distributed")
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    kg(["build", str(inputs["AB"]), "-o", str(local), "--jobs", "1"], monkeypatch, capsys)
+    kg(["build", str(inputs["AB"]), "-o", str(dask), "--engine", "dask", "--jobs", "2"], monkeypatch, capsys)
+    assert ttl(dask) == ttl(local)
+
+
+def test_sigkill_mid_build_keeps_the_previous_graph_and_the_rerun_completes(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    paragraphs = [f"第{i}家公司星河{i}科技發布了新款模型“天穹{i}”。董事長王{i}表示，算力需求將持續增長。" * 10 for i in range(200)]
+    write_jsonl(corpus, [{"id": f"n{i:04d}", "text": t} for i, t in enumerate(paragraphs)])
+    out = tmp_path / "o"
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    cmd = [sys.executable, "-m", "kg.cli", "build", "--no-model", "--jobs", "1", "-o", str(out)]
+    subprocess.run([*cmd, str(write_jsonl(tmp_path / "first.jsonl", A))], check=True, env=env, capture_output=True, timeout=300)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    proc = subprocess.Popen([*cmd, str(corpus)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    staging = out / "kg-state.staging.sqlite"
+    deadline = time.monotonic() + 120
+    analysed = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+        if staging.exists():
+            try:
+                with sqlite3.connect(staging) as db:
+                    analysed = db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+            except sqlite3.Error:
+                continue
+            if analysed >= 16:
+                break
+    assert proc.poll() is None, "the build finished before it could be killed; make the corpus bigger"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert analysed >= 16
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name in before} == before  # previous outputs intact
+
+    rerun = subprocess.run([*cmd, str(corpus)], env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "reused" in rerun.stdout or "resum" in rerun.stderr
+    assert not staging.exists()
+    assert rerun.stdout.startswith("200 documents")
+    with sqlite3.connect(out / "kg-state.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM docs").fetchone()[0] == 200
