@@ -10,7 +10,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,7 +26,7 @@ log = logging.getLogger("kg")
 _state = {"debug": False}
 
 Lexicons = Annotated[
-    Optional[list[Path]],
+    list[Path] | None,
     typer.Option("--lexicon", "-l", help="Extra lexicon TSV (surface<TAB>TYPE[<TAB>canonical]); repeatable."),
 ]
 NoModel = Annotated[bool, typer.Option("--no-model", help="Skip the statistical NER layer (lexicon + patterns only).")]
@@ -58,12 +58,12 @@ def _options(lexicon, no_model):
 
 
 Jobs = Annotated[
-    Optional[int],
+    int | None,
     typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores). The output does not depend on it."),
 ]
 Engine = Annotated[str, typer.Option("--engine", help="local (worker processes) or dask (a Dask cluster).")]
 Scheduler = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--scheduler", help="Dask scheduler address tcp://HOST:PORT (with --engine dask; default: a local cluster)."),
 ]
 
@@ -119,7 +119,7 @@ def _report(graph, report, output: Path, quiet: bool) -> None:
 
 @app.command()
 def build(
-    inputs: Annotated[Optional[list[str]], typer.Argument(help="Files or directories (.txt .md .jsonl .html); none = the embedded sample.")] = None,
+    inputs: Annotated[list[str] | None, typer.Argument(help="Files or directories (.txt .md .jsonl .html); none = the embedded sample.")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Output directory.")] = Path("output"),
     append: Annotated[bool, typer.Option("--append", "-a", help="Add to the graph already in the output directory.")] = False,
     lexicon: Lexicons = None,
@@ -261,7 +261,7 @@ def export_cmd(
 def viz(
     graph: Annotated[Path, typer.Argument(help="A graph file or build output directory.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("graph.html"),
-    focus: Annotated[Optional[str], typer.Option("--focus", help="An entity label, alias, stock code or IRI.")] = None,
+    focus: Annotated[str | None, typer.Option("--focus", help="An entity label, alias, stock code or IRI.")] = None,
     hops: Annotated[int, typer.Option("--hops", min=0, help="Neighbourhood radius around --focus.")] = 1,
     max_nodes: Annotated[int, typer.Option("--max-nodes", min=1, help="Keep at most this many best-connected nodes.")] = 400,
 ) -> None:
@@ -275,7 +275,7 @@ def viz(
     typer.echo(f"wrote {output} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
 
 
-from kg.server.command import serve as _serve  # noqa: E402  (typer options live with the server)
+from kg.server.command import serve as _serve
 
 app.command("serve")(_serve)
 

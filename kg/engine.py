@@ -25,7 +25,7 @@ from kg.extract import run_extractors  # before kg/__init__ binds kg.extract (th
 from kg.model import Document, Fact, Mention
 from kg.nlp.pipeline import analyse, make_nlp
 
-__all__ = ["DocResult", "ENGINES", "analyse_documents", "analyse_batch", "default_jobs"]
+__all__ = ["ENGINES", "DocResult", "analyse_batch", "analyse_documents", "default_jobs"]
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from kg.graph import KnowledgeGraph, build_graph
 from kg.model import Document
 from kg.state import STAGING_FILE, STATE_FILE, State, fingerprint, record_hash
 
-__all__ = ["BuildReport", "update", "stored_results"]
+__all__ = ["BuildReport", "stored_results", "update"]
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from kg.errors import GraphLoadError
 from kg.model import Document
 
-__all__ = ["State", "STATE_FILE", "STAGING_FILE", "fingerprint", "record_hash"]
+__all__ = ["STAGING_FILE", "STATE_FILE", "State", "fingerprint", "record_hash"]
 
 STATE_FILE = "kg-state.sqlite"
 STAGING_FILE = "kg-state.staging.sqlite"

@@ -15,7 +15,7 @@ import networkx as nx
 from kg.errors import ConfigError
 from kg.graph import KnowledgeGraph
 
-__all__ = ["EXPORTERS", "export", "write_atomic", "BUILD_OUTPUTS"]
+__all__ = ["BUILD_OUTPUTS", "EXPORTERS", "export", "write_atomic"]
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
