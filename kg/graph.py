@@ -15,12 +15,13 @@ All node IRIs derive from content (names, offsets), never from insertion order.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
 import networkx as nx
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
 
 from kg.errors import QueryError
@@ -72,6 +73,25 @@ def _text(value: str, script: str) -> Literal:
     return Literal(value)
 
 
+# Oxigraph writes language tags in lower case; put the BCP 47 case of our tags back.
+# Only at the end of a literal: the quote must be preceded by an even number of backslashes.
+_LANG_CASE = re.compile(r'(?<!\\)((?:\\\\)*)"@zh-han([st])\b')
+
+
+def canonical_rdf(rdf: Graph, fmt: str = "turtle") -> str:
+    """Sorted N-Triples, or Turtle written by Oxigraph from them (10× faster than
+    rdflib's Turtle writer; the sort makes the bytes depend on the graph only)."""
+    import pyoxigraph as ox
+
+    lines = sorted({line for line in rdf.serialize(format="nt").splitlines() if line.strip()})
+    if fmt == "nt":
+        return "\n".join(lines) + "\n" if lines else ""
+    triples = ox.parse(input="\n".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    prefixes = {prefix: str(iri) for prefix, iri in PREFIXES.items()}
+    text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+    return _LANG_CASE.sub(lambda m: f'{m.group(1)}"@zh-Han{m.group(2)}', text)
+
+
 class KnowledgeGraph:
     """An RDF graph of facts with provenance; ``to_networkx()`` gives the graph view."""
 
@@ -92,6 +112,10 @@ class KnowledgeGraph:
             raise QueryError(f"invalid SPARQL query: {msg}", fix="check the query syntax") from None
 
     def serialize(self, fmt: str = "turtle") -> str:
+        """Turtle and N-Triples in a canonical order (byte-identical for the same graph);
+        other formats as rdflib writes them."""
+        if fmt in ("turtle", "ttl", "nt") and not any(isinstance(t, BNode) for t in self.rdf.all_nodes()):
+            return canonical_rdf(self.rdf, "nt" if fmt == "nt" else "turtle")
         return self.rdf.serialize(format=fmt)
 
     def stats(self) -> dict[str, int]:
