@@ -229,10 +229,13 @@ class Browser:
         related = {iri} | {f[k] for f in facts for k in ("s", "o") if f[k + "_iri"]} | {s["about"] for s in statements if s["about"]}
         nodes = self.nodes(related)
         label_order = {"label": 0, "prefLabel": 1, "altLabel": 2}
+        kinds: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for text, lang, kind in sorted(set(labels), key=lambda x: label_order.get(x[2], 3)):
+            kinds[(text, lang)].append(kind)
         return {
             "node": nodes[iri],
             "types": sorted(set(types)),
-            "labels": sorted(set(labels), key=lambda x: (label_order.get(x[2], 3), x[1], x[0])),
+            "labels": sorted(((t, lang, k) for (t, lang), k in kinds.items()), key=lambda x: (label_order.get(x[2][0], 3), x[1], x[0])),
             "codes": sorted(set(codes)),
             "other": sorted(set(other)),
             "facts_out": [f for f in facts if f["s"] == iri],

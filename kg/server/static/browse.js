@@ -37,6 +37,7 @@
       label: n.label,
       color: n.color,
       borderWidth: n.id === data.centre ? 4 : 1,
+      size: n.id === data.centre ? 20 : 14,
       title: [n.label + " (" + (n.type || "?") + ")"].concat(n.aliases.length ? ["aliases: " + n.aliases.join(", ")] : []).join("\n"),
       font: { face: getComputedStyle(document.body).fontFamily },
     })));
@@ -51,12 +52,14 @@
       title: e.predicate + " (confidence " + e.confidence.toFixed(2) + ")" + (e.sentences.length ? "\n" + e.sentences[0] : ""),
     })));
     const network = new vis.Network(box, { nodes: nodes, edges: edges }, {
-      physics: { stabilization: { iterations: 300 } },
+      nodes: { shape: "dot", size: 14 },
+      physics: { solver: "forceAtlas2Based", forceAtlas2Based: { springLength: 120 }, stabilization: { iterations: 400 } },
       interaction: { hover: true },
     });
     window.kgNetwork = network; // for tests and the console
     network.once("stabilizationIterationsDone", () => {
       network.setOptions({ physics: false });
+      network.fit();
       box.dataset.ready = "true";
     });
 
