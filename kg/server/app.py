@@ -1,7 +1,7 @@
 """The ASGI app of ``kg serve``: SPARQL 1.1 Protocol at /sparql, browse pages around it.
 
 Read-only: SPARQL Update is refused (403) however it arrives. Request bodies are capped
-(Starlette's ``max_body_size``, 413). Pages are Jinja2 templates with autoescaping on,
+(413, ``--max-body``). Pages are Jinja2 templates with autoescaping on,
 scripts and styles are files served from the package (vis-network from pyvis's package),
 and a Content-Security-Policy allows nothing else: the UI works offline and text from the
 news is always shown as text.
@@ -127,6 +127,22 @@ def _formats(request: Request, params: dict[str, list[str]]) -> tuple[str | None
     return results, graph
 
 
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is known to exceed ``limit`` bytes (declared
+    Content-Length or bytes received): nothing larger is ever buffered. (Starlette >= 1.6 has
+    ``max_body_size`` but answers a bare "Content Too Large"; this says which limit.)"""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _text(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message + "\n", status_code=status)
 
@@ -159,7 +175,9 @@ def create_app(engine: Engine, *, max_body: int = 1_000_000, allowed_hosts: list
             params.setdefault(key, []).append(value)
         if request.method == "POST":
             ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            body = await request.body()  # over max_body: 413 (Starlette)
+            body = await _read_body(request, max_body)
+            if body is None:
+                return _text(413, f"request body larger than {max_body} bytes (kg serve --max-body)")
             try:
                 text = body.decode("utf-8")
             except UnicodeDecodeError:
@@ -249,9 +267,6 @@ def create_app(engine: Engine, *, max_body: int = 1_000_000, allowed_hosts: list
             return _text(status, str(detail))
         return page("error.html", status, message=str(detail), title="error")
 
-    async def too_large(request: Request, exc: Exception) -> Response:
-        return _text(413, f"request body larger than {max_body} bytes (kg serve --max-body)")
-
     async def browse_error(request: Request, exc: BrowseError) -> Response:
         if request.url.path.startswith("/api/"):
             return _text(exc.status, exc.message)
@@ -275,8 +290,7 @@ def create_app(engine: Engine, *, max_body: int = 1_000_000, allowed_hosts: list
     return Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={404: not_found, 405: not_found, 413: too_large, HTTPException: not_found, BrowseError: browse_error},
-        max_body_size=max_body,
+        exception_handlers={404: not_found, 405: not_found, HTTPException: not_found, BrowseError: browse_error},
     )
 
 
