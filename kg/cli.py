@@ -147,7 +147,7 @@ def build(
 
     def progress(n: int) -> None:
         if n and n % 100 == 0:
-            log.info("read %d documents (%.0f s)", n, time.perf_counter() - started)
+            log.info("analysed %d documents (%.0f s)", n, time.perf_counter() - started)
 
     graph, report = update(
         output, documents, _build_options(lexicon, no_model, jobs, engine, scheduler),

@@ -134,8 +134,6 @@ def update(
     def pending() -> Iterator[Document]:
         yield from todo
         for doc in documents:
-            if progress:
-                progress(report.analysed + report.reused + report.unchanged)
             if not doc.text.strip():
                 report.empty.append(doc.id)
                 log.warning("skipping empty document %s (%s)", doc.id, doc.source or "input")
@@ -174,6 +172,8 @@ def update(
         d = result.document
         staging.put(d.id, record_hash(d), _text_hash(d), result)
         report.analysed += 1
+        if progress:
+            progress(report.analysed)
         if report.analysed % COMMIT_EVERY_DOCS == 0 or time.monotonic() - last > COMMIT_EVERY_S:
             staging.commit()
             last = time.monotonic()

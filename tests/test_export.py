@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 from rdflib import Graph
-from rdflib.compare import isomorphic
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 import kg
 from kg.export import EXPORTERS, export
@@ -46,3 +46,31 @@ def test_unknown_format_is_a_clear_error(graph, tmp_path):
     with pytest.raises(kg.KGError, match="unknown export format"):
         export(graph, "xlsx", tmp_path / "g.xlsx")
     assert set(EXPORTERS) >= {"ttl", "nt", "jsonld", "graphml", "gexf", "csv", "html"}
+
+
+def test_jsonld_expands_with_pyld_to_the_same_graph(graph, tmp_path):
+    """An independent JSON-LD processor reads our JSON-LD (context inlined, nothing fetched)."""
+    import json
+
+    from pyld import jsonld
+
+    path = tmp_path / "g.jsonld"
+    export(graph, "jsonld", path)
+    nquads = jsonld.to_rdf(json.loads(path.read_text(encoding="utf-8")), {"format": "application/n-quads"})
+    theirs = Graph().parse(data=nquads, format="nquads")
+    # pyld writes language tags in lower case (they are case-insensitive): compare terms, not hashes
+    _, only_ours, only_theirs = graph_diff(to_isomorphic(graph.rdf), to_isomorphic(theirs))
+    assert len(theirs) == len(graph.rdf) and not only_ours and not only_theirs
+
+
+def test_entities_csv_lists_every_entity_with_aliases_and_codes(graph, tmp_path):
+    import csv
+
+    path = tmp_path / "entities.csv"
+    export(graph, "entities", path)
+    rows = {r["label"]: r for r in csv.DictReader(path.open(encoding="utf-8"))}
+    telecom = rows["中國電信"]
+    assert telecom["type"] == "COMPANY" and telecom["stock_codes"] == "00728"
+    assert "中国电信" in telecom["aliases"].split("|")
+    assert int(telecom["documents"]) == 1 and int(telecom["facts"]) >= 2
+    assert rows["Sora"]["type"] == "PRODUCT"

@@ -112,6 +112,43 @@ def _csv(kg: KnowledgeGraph) -> str:
     return buf.getvalue()
 
 
+ENTITY_COLUMNS = ("iri", "label", "type", "labels", "aliases", "stock_codes", "documents", "facts")
+
+
+def _entities_csv(kg: KnowledgeGraph) -> str:
+    """One row per entity: preferred labels (every script), aliases, stock codes, how many
+    documents mention it and how many facts it takes part in."""
+    from kg.graph import CLASS_OF_TYPE, TYPE_OF_CLASS
+    from kg.namespaces import KG, RDF, SDO, SKOS
+
+    g = kg.rdf
+    facts: dict = {}
+    for a in g.subjects(RDF.type, KG.Assertion):
+        for node in (g.value(a, RDF.subject), g.value(a, RDF.object)):
+            facts[node] = facts.get(node, 0) + 1
+    rows = []
+    for cls in CLASS_OF_TYPE.values():
+        for node in g.subjects(RDF.type, cls):
+            rows.append(
+                {
+                    "iri": str(node),
+                    "label": kg.label(node),
+                    "type": TYPE_OF_CLASS[cls],
+                    "labels": "|".join(sorted(str(x) for x in g.objects(node, SKOS.prefLabel))),
+                    "aliases": "|".join(sorted(str(x) for x in g.objects(node, SKOS.altLabel))),
+                    "stock_codes": "|".join(sorted(str(x) for x in g.objects(node, KG.hasStockCode))),
+                    "documents": len(set(g.subjects(SDO.mentions, node))),
+                    "facts": facts.get(node, 0),
+                }
+            )
+    rows.sort(key=lambda r: (r["type"], r["iri"]))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=ENTITY_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
 def _html(kg: KnowledgeGraph) -> str:
     from kg.export.html import render
 
@@ -127,11 +164,18 @@ EXPORTERS: dict[str, Callable[[KnowledgeGraph], str]] = {
     "graphml": _graphml,
     "gexf": _gexf,
     "csv": _csv,
+    "entities": _entities_csv,
     "html": _html,
 }
 
 #: What ``kg build`` writes: file name -> format.
-BUILD_OUTPUTS = {"graph.ttl": "ttl", "graph.html": "html", "graph.graphml": "graphml", "triples.csv": "csv"}
+BUILD_OUTPUTS = {
+    "graph.ttl": "ttl",
+    "graph.html": "html",
+    "graph.graphml": "graphml",
+    "triples.csv": "csv",
+    "entities.csv": "entities",
+}
 
 
 def export(kg: KnowledgeGraph, fmt: str, path: Path) -> None:
