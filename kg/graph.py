@@ -87,7 +87,9 @@ def canonical_rdf(rdf: Graph, fmt: str = "turtle") -> str:
     if fmt == "nt":
         return "\n".join(lines) + "\n" if lines else ""
     triples = ox.parse(input="\n".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    prefixes = {prefix: str(iri) for prefix, iri in PREFIXES.items()}
+    # Entity IRIs stay whole (<…/org/中国电信>): Oxigraph would write names such as "Pte. Ltd."
+    # as kgr:…pte.\%20ltd\. — valid Turtle that rdflib 7 cannot read back.
+    prefixes = {prefix: str(iri) for prefix, iri in PREFIXES.items() if prefix != "kgr"}
     text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
     return _LANG_CASE.sub(lambda m: f'{m.group(1)}"@zh-Han{m.group(2)}', text)
 

@@ -74,3 +74,22 @@ def test_entities_csv_lists_every_entity_with_aliases_and_codes(graph, tmp_path)
     assert "中国电信" in telecom["aliases"].split("|")
     assert int(telecom["documents"]) == 1 and int(telecom["facts"]) >= 2
     assert rows["Sora"]["type"] == "PRODUCT"
+
+
+def test_turtle_with_awkward_entity_names_reads_back_in_rdflib_and_oxigraph(tmp_path):
+    import pyoxigraph
+    from rdflib import Literal
+
+    from kg.graph import KnowledgeGraph
+    from kg.namespaces import KG, KGR, RDFS
+
+    g = KnowledgeGraph()
+    for name in ["inter%20investment%20pte.%20ltd.", "a/b", "x-", "_y", "1.2", "中国电信"]:
+        g.rdf.add((KGR[f"org/{name}"], RDFS.label, Literal(name, lang="zh-Hant")))
+        g.rdf.add((KGR[f"org/{name}"], KG.hasStockCode, Literal("00728")))
+    path = tmp_path / "g.ttl"
+    export(g, "ttl", path)
+    assert isomorphic(Graph().parse(path, format="turtle"), g.rdf)
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
+    assert len(store) == len(g.rdf)
