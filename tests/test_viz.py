@@ -52,3 +52,21 @@ def test_labels_cannot_break_out_of_the_script_block():
     page = render_networkx(kg.build([doc], use_crf=False).to_networkx())
     assert "<script>alert(1)" not in page and "</script>公司" not in page
     assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in page  # still shown, as text
+
+
+def test_page_has_search_filters_script_switch_and_rich_tooltips(graph):
+    import json
+
+    page = render_networkx(graph)
+    for control in ('id="kg-search"', 'id="kg-min-confidence"', 'id="kg-script"', 'data-type="Company"', 'id="kg-details"'):
+        assert control in page
+    nodes = json.loads(re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1))
+    telecom = next(n for n in nodes if n["label"] == "中國電信")
+    assert telecom["kgType"] == "Company" and telecom["kgLabels"] == ["中國電信", "中國電信", "中国电信"]
+    assert "type: Company" in telecom["title"] and "中国电信 (简体)" in telecom["title"] and "00728" in telecom["title"]
+    assert "中国电信" in telecom["kgKey"].split("\n")
+    edges = json.loads(re.search(r"edges = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1))
+    assert all("confidence" in e["title"] and 0 < e["kgConfidence"] <= 1 for e in edges)
+    charmap = json.loads(re.search(r"const KG_CHARMAP = (\{.*?\});", page).group(1))
+    assert charmap["國"] == "国" and charmap["電"] == "电"  # the search box folds 中國電信 to 中国电信
+    assert not re.search(r"""\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", page, re.I)
