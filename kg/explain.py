@@ -15,7 +15,7 @@ from kg.errors import InputError
 from kg.graph import resolver_for
 from kg.incremental import stored_results
 from kg.namespaces import KGR
-from kg.resolve import Entity
+from kg.resolve import Entity, code_key
 from kg.text import analysis_view
 
 __all__ = ["explain", "find_entities"]
@@ -28,13 +28,13 @@ def _fold(text: str) -> str:
 def find_entities(entities: dict[str, Entity], query: str) -> list[Entity]:
     """Entities whose IRI, key, surface form, lexicon name or stock code matches ``query``."""
     q = _fold(query)
-    code = q.split(".")[0].lstrip("shz") if q[:1].isdigit() or q[:2] in ("sh", "sz") else None
+    code = code_key(query) if any(c.isdigit() for c in query) else None
     found: dict[int, Entity] = {}
     for key, e in entities.items():
         names = {key.split(":", 1)[1], *(_fold(s) for c in e.surfaces.values() for s in c), *(_fold(n) for n in e.norms)}
         iri = str(KGR[e.path])
-        codes = {c.lstrip("0") for c in e.codes}
-        if query in (iri, e.path) or q in names or (code and code.lstrip("0") in codes):
+        codes = {code_key(c) for c in e.codes}
+        if query in (iri, e.path) or q in names or (code and code in codes):
             found[id(e)] = e
     return sorted(found.values(), key=lambda e: e.key)
 

@@ -16,11 +16,39 @@ from urllib.parse import quote
 from kg.model import ORG_TYPES, Mention
 from kg.text import analysis_view
 
-__all__ = ["Entity", "Resolver", "name_key", "type_group"]
+__all__ = ["Entity", "Resolver", "code_key", "name_key", "type_group"]
 
 _LISTING = re.compile(r"[-－]?(?:SW|W|S|B|SWR|U)$")
 _LEGAL = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|股份公司|公司)$")
 _GROUP = re.compile(r"(?:集团|控股)$")
+
+
+_CODE = re.compile(r"^(?:(SH|SZ|HK|BJ)\.?)?([0-9]{4,6}|[A-Z]{1,5})(?:\.(SH|SS|SZ|HK|BJ|US|O|N|OQ|NQ))?$")
+
+
+def code_key(code: str) -> str:
+    """One key per listing, however it is written: 0728.HK, 00728, HK00728 -> HK:00728;
+    600519, 600519.SH, SH600519 -> SH:600519; 000001.SZ, SZ000001 -> SZ:000001; BABA.N -> US:BABA.
+    Bare 4–5 digit codes are Hong Kong codes; bare 6-digit codes are A shares (6… Shanghai,
+    0…/3… Shenzhen, 4…/8… Beijing)."""
+    text = code.strip().upper()
+    m = _CODE.match(text)
+    if m is None:
+        return text
+    prefix, body, suffix = m.groups()
+    exchange = prefix or suffix
+    if exchange == "SS":
+        exchange = "SH"
+    if body.isdigit():
+        if exchange is None:
+            if len(body) <= 5:
+                exchange = "HK"
+            else:
+                exchange = {"6": "SH", "0": "SZ", "3": "SZ", "4": "BJ", "8": "BJ", "9": "SH", "2": "SZ"}.get(body[0], "CN")
+        if exchange == "HK":
+            body = body.zfill(5)
+        return f"{exchange}:{body}"
+    return f"US:{body}" if exchange in (None, "US", "O", "N", "OQ", "NQ") else f"{exchange}:{body}"
 
 
 def type_group(etype: str) -> str:
@@ -92,9 +120,10 @@ class Resolver:
         if mention.source == "lexicon" or mention.canonical:
             self._lexicon_keys.add(key)
         if mention.code and type_group(mention.type) == "org":
-            owner = self._code_owner.setdefault(mention.code, key)
+            listing = code_key(mention.code)
+            owner = self._code_owner.setdefault(listing, key)
             if owner != key:
-                self._union(owner, key, f"stock code {mention.code}")
+                self._union(owner, key, f"stock code {listing}")
         return key
 
     def _find(self, key: str) -> str:
