@@ -220,8 +220,6 @@ def create_app(engine: Engine, *, max_body: int = 1_000_000, allowed_hosts: list
     async def search(request: Request) -> Response:
         q = request.query_params.get("q", "").strip()
         hits = await data(browser.search, q) if q else []
-        if "application/json" in request.headers.get("accept", "") and "text/html" not in request.headers.get("accept", ""):
-            return JSONResponse([{"iri": n.iri, "label": n.label, "type": n.type, "matched": m} for n, m in hits])
         return page("search.html", q=q, hits=hits, title=f"search: {q}" if q else "search")
 
     async def entity(request: Request) -> Response:
