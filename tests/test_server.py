@@ -138,6 +138,19 @@ def test_accept_negotiation_and_format_parameter(web):
     assert r.status_code == 406 and "application/sparql-results+json" in r.text
 
 
+def test_negotiate_honours_q_values_and_wildcards():
+    from kg.server.app import _GRAPH_TYPES, _RESULT_TYPES, negotiate
+
+    assert negotiate(None, _RESULT_TYPES) == "json" and negotiate("", _GRAPH_TYPES) == "turtle"
+    assert negotiate("*/*", _RESULT_TYPES) == "json"
+    assert negotiate("text/csv;q=0.9, application/sparql-results+json;q=0.1", _RESULT_TYPES) == "csv"
+    assert negotiate("text/*", _RESULT_TYPES) == "xml"  # text/xml: the first text type the server offers
+    assert negotiate("text/tab-separated-values, text/*;q=0.5", _RESULT_TYPES) == "tsv"
+    assert negotiate("application/ld+json;q=0.5, text/turtle;q=0", _GRAPH_TYPES) == "jsonld"
+    assert negotiate("image/png", _RESULT_TYPES) is None
+    assert negotiate("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", _RESULT_TYPES) == "xml"
+
+
 def test_queries_may_declare_their_own_prefixes(web):
     q = "PREFIX kg: <https://w3id.org/kgzh/ontology#> PREFIX ex: <http://example.org/> SELECT ?c WHERE { ?s kg:hasStockCode ?c } ORDER BY ?c"
     r = web.get("/sparql", params={"query": q}, headers={"Accept": "text/csv"})
@@ -192,6 +205,8 @@ def test_slow_query_is_cut_and_the_server_keeps_answering(base, web):
     assert TIMEOUT <= outcome["seconds"] < TIMEOUT + 3
     for _ in range(4):  # the killed worker is replaced; queries keep working
         assert web.get("/sparql", params={"query": RELEASED}).status_code == 200
+    page = web.get("/query", params={"query": SLOW})  # the browse pages share the limit
+    assert 'id="query-error"' in page.text and "query cancelled" in page.text
 
 
 def test_results_are_capped(web):
