@@ -216,12 +216,10 @@ def query(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json.")] = "table",
 ) -> None:
     """Run a SPARQL query (kg:, kgr:, rdfs:, skos:, schema:, prov:, dcterms: are predeclared)."""
-    from kg.api import load
-    from kg.query import format_result, read_query, run_query
+    from kg.query import open_store, query_store, read_query
 
     sparql_text = read_query(sparql)
-    kg = load(_graph_file(graph))
-    typer.echo(format_result(run_query(kg, sparql_text), fmt))
+    typer.echo(query_store(open_store(_graph_file(graph)), sparql_text, fmt))
 
 
 @app.command()

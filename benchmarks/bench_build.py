@@ -1,0 +1,145 @@
+"""Build benchmark: kg against the segmentation floor, side by side in one run.
+
+    python benchmarks/corpus.py /work/shared/data/news -o /tmp/news.jsonl
+    python benchmarks/bench_build.py /tmp/news.jsonl [--jobs 1 2] [--no-model] [--queries 20]
+
+Reports, for the same input on the same machine:
+  * the floor: bare ``jieba.lcut`` (own Tokenizer, HMM on) over every text, one core;
+  * ``kg build --jobs N`` for each N: wall time, pipeline time (the build's own timer),
+    characters/second, ratio to the floor, peak RSS of the process tree;
+  * exports of the built graph: Turtle and N-Quads (time, size);
+  * SPARQL latency of the canned queries (ontology/queries/*.rq), p50 / p99 over repeated
+    runs, on rdflib (what ``kg query`` uses) and on Oxigraph (what ``kg serve`` uses).
+Prints a Markdown table for docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def texts_of(corpus: Path) -> list[str]:
+    return [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def floor(texts: list[str]) -> float:
+    import jieba
+
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    started = time.perf_counter()
+    for text in texts:
+        tok.lcut(text)
+    return time.perf_counter() - started
+
+
+def run_measured(cmd: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (kB, largest process of the tree), stdout."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", *cmd], stdout=out, stderr=subprocess.PIPE)
+        _, err = proc.communicate()
+        wall = time.perf_counter() - started
+        out.seek(0)
+        stdout = out.read().decode()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err.decode()[-2000:]}")
+    rss = int(err.decode().strip().splitlines()[-1])
+    return wall, rss, stdout
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    samples = sorted(samples)
+    p99 = samples[min(len(samples) - 1, int(round(0.99 * (len(samples) - 1))))]
+    return statistics.median(samples), p99
+
+
+def sparql_latency(graph: Path, runs: int) -> dict[str, dict[str, tuple[float, float]]]:
+    import pyoxigraph as ox
+
+    import kg
+    from kg.namespaces import PREFIXES
+    from kg.resources import ontology_dir
+
+    queries = {p.stem: p.read_text(encoding="utf-8") for p in sorted((ontology_dir() / "queries").glob("*.rq"))}
+    header = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
+    started = time.perf_counter()
+    rdflib_graph = kg.load(graph)
+    load_rdflib = time.perf_counter() - started
+    started = time.perf_counter()
+    store = ox.Store()
+    store.bulk_load(path=str(graph), format=ox.RdfFormat.TURTLE)
+    load_ox = time.perf_counter() - started
+    out: dict[str, dict[str, tuple[float, float]]] = {"_load": {"rdflib": (load_rdflib, 0), "oxigraph": (load_ox, 0)}}
+    for name, text in queries.items():
+        timings: dict[str, list[float]] = {"rdflib": [], "oxigraph": []}
+        for _ in range(runs):
+            t = time.perf_counter()
+            list(rdflib_graph.query(text))
+            timings["rdflib"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            result = store.query(header + text)
+            list(result) if not isinstance(result, bool) else result
+            timings["oxigraph"].append(time.perf_counter() - t)
+        out[name] = {k: percentiles(v) for k, v in timings.items()}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("corpus", type=Path, help="JSONL documents (benchmarks/corpus.py)")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--no-model", action="store_true")
+    parser.add_argument("--queries", type=int, default=20, help="runs per canned query")
+    parser.add_argument("--work", type=Path, default=None, help="where builds go (default: a temp dir)")
+    args = parser.parse_args()
+
+    texts = texts_of(args.corpus)
+    chars = sum(map(len, texts))
+    mb = args.corpus.stat().st_size / 1e6
+    print(f"corpus: {args.corpus} {len(texts)} documents, {chars:,} characters, {mb:.1f} MB; {os.cpu_count()} cores")
+    floor_s = floor(texts)
+    floor_rate = chars / floor_s
+    rows = [("bare jieba.lcut, 1 core (the floor)", floor_s, None, floor_rate, 1.0, None)]
+    work = args.work or Path(tempfile.mkdtemp(prefix="kgbench-"))
+    built = None
+    for jobs in args.jobs:
+        out = work / f"jobs{jobs}"
+        cmd = [sys.executable, "-m", "kg.cli", "build", str(args.corpus), "-o", str(out), "--jobs", str(jobs), "--quiet"]
+        if args.no_model:
+            cmd.append("--no-model")
+        for stale in ("kg-state.sqlite", "kg-state.staging.sqlite"):
+            (out / stale).unlink(missing_ok=True)  # measure analysis, not reuse
+        wall, rss, _ = run_measured(cmd)
+        rows.append((f"kg build --jobs {jobs}" + (" --no-model" if args.no_model else ""), wall, None, chars / wall, chars / wall / floor_rate, rss))
+        built = out
+    print("\n| run | seconds | chars/s | × floor | peak RSS |\n|---|---|---|---|---|")
+    for name, secs, _, rate, ratio, rss in rows:
+        print(f"| {name} | {secs:.1f} | {rate:,.0f} | {ratio:.2f} | {'' if rss is None else f'{rss / 1024:.0f} MB'} |")
+
+    assert built is not None
+    print("\n| export | seconds | size |\n|---|---|---|")
+    for fmt in ("ttl", "nq"):
+        target = work / f"graph.{fmt}"
+        wall, _, _ = run_measured([sys.executable, "-m", "kg.cli", "export", str(built), "-f", fmt, "-o", str(target)])
+        print(f"| {fmt} (incl. loading the Turtle, ~1-2 s start-up) | {wall:.1f} | {target.stat().st_size / 1e6:.1f} MB |")
+
+    latency = sparql_latency(built / "graph.ttl", args.queries)
+    load = latency.pop("_load")
+    print(f"\nload graph.ttl: rdflib {load['rdflib'][0]:.1f} s, Oxigraph {load['oxigraph'][0]:.2f} s")
+    print("\n| canned query | rdflib p50 / p99 ms | Oxigraph p50 / p99 ms |\n|---|---|---|")
+    for name, t in latency.items():
+        r, o = t["rdflib"], t["oxigraph"]
+        print(f"| {name} | {r[0] * 1e3:.1f} / {r[1] * 1e3:.1f} | {o[0] * 1e3:.1f} / {o[1] * 1e3:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
