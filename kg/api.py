@@ -85,12 +85,28 @@ def load(path: str | Path) -> KnowledgeGraph:
         else:
             rdf.parse(path, format=fmt)
     except Exception as err:  # rdflib's parsers raise assorted exception types
-        msg = str(err).strip().splitlines()
+        msg = _syntax_error(path, fmt) or (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise GraphLoadError(
-            f"cannot parse {path} as {fmt}: {msg[0] if msg else type(err).__name__}",
+            f"cannot parse {path} as {fmt}: {msg}",
             fix="check the file is a graph written by kg (or valid RDF)",
         ) from None
     return KnowledgeGraph(rdf)
+
+
+def _syntax_error(path: Path, fmt: str) -> str | None:
+    """Oxigraph's description of the first syntax error (line and column), when it finds one."""
+    import pyoxigraph as ox
+
+    ox_format = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "nquads": ox.RdfFormat.N_QUADS,
+                 "trig": ox.RdfFormat.TRIG, "json-ld": ox.RdfFormat.JSON_LD}.get(fmt)
+    if ox_format is None:
+        return None
+    try:
+        for _ in ox.parse(path=str(path), format=ox_format):
+            pass
+    except (SyntaxError, ValueError, OSError) as err:
+        return str(err).splitlines()[0] if str(err) else None
+    return None
 
 
 def _span(m) -> dict:

@@ -93,3 +93,21 @@ def test_turtle_with_awkward_entity_names_reads_back_in_rdflib_and_oxigraph(tmp_
     store = pyoxigraph.Store()
     store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
     assert len(store) == len(g.rdf)
+
+
+@pytest.mark.parametrize(
+    ("damage", "where"),
+    [
+        (lambda t: t.replace(" ;\n", " ;;\"\n", 1), r"line \d+ column \d+"),
+        (lambda t: t + "\n<http://x> <http://y> .\n", r"line \d+ column \d+"),
+        (lambda t: "\ufeff\x00" + t[:40], r"line 1"),
+    ],
+)
+def test_malformed_turtle_names_line_and_column(graph, damage, where, tmp_path):
+    good = tmp_path / "good.ttl"
+    export(graph, "ttl", good)
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(damage(good.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(kg.errors.GraphLoadError, match=where) as info:
+        kg.load(bad)
+    assert "\n" not in str(info.value)
