@@ -1,7 +1,7 @@
 """The build state: every document's analysis, kept in SQLite beside the outputs.
 
 ``kg build -o DIR`` keeps ``DIR/kg-state.sqlite``: one row per document (its id,
-a hash of the record, and the pickled :class:`~kg.engine.DocResult`, which holds
+a hash of the record, and the pickled, zlib-compressed :class:`~kg.engine.DocResult`, which holds
 the document text too). The graph files are derived from it, which is what makes
 ``--append`` and ``kg remove`` exact: the graph is always rebuilt from the
 analyses of exactly the documents it should contain.
@@ -24,6 +24,7 @@ import json
 import os
 import pickle
 import sqlite3
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,7 +35,7 @@ __all__ = ["STAGING_FILE", "STATE_FILE", "State", "fingerprint", "record_hash"]
 
 STATE_FILE = "kg-state.sqlite"
 STAGING_FILE = "kg-state.staging.sqlite"
-SCHEMA = "1"
+SCHEMA = "2"  # 2: results zlib-compressed
 
 _PACKAGE = Path(__file__).resolve().parent
 # What an analysis depends on: the code that analyses and the files it reads.
@@ -114,7 +115,7 @@ class State:
         return row[0] if row else None
 
     def put(self, doc_id: str, rec_hash: str, text_hash: str, result) -> None:
-        self.put_blob(doc_id, rec_hash, text_hash, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        self.put_blob(doc_id, rec_hash, text_hash, zlib.compress(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), 1))
 
     def put_blob(self, doc_id: str, rec_hash: str, text_hash: str, blob: bytes) -> None:
         self._db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)", (doc_id, rec_hash, text_hash, blob))
@@ -135,7 +136,7 @@ class State:
 
     def _load(self, blob: bytes, doc_id: str):
         try:
-            return pickle.loads(blob)
+            return pickle.loads(zlib.decompress(blob))
         except Exception as err:  # a state written by an incompatible kg
             raise GraphLoadError(
                 f"cannot read document {doc_id!r} from the build state {self.path}: {type(err).__name__}",
