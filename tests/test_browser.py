@@ -19,10 +19,7 @@ from kg.server.run import Settings, running
 
 TELECOM = "https://w3id.org/kgzh/id/org/中国电信"
 REQUIRE = os.environ.get("KG_REQUIRE_BROWSER") == "1"
-FLAGS = (
-    "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
-    "--disable-component-update --disable-sync --window-size=1280,1200"
-).split()
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,1200"]
 
 
 def _binaries() -> tuple[str | None, str | None]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import http.client
 import io
-import json
 import subprocess
 import sys
 import threading

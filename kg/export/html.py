@@ -18,7 +18,7 @@ import networkx as nx
 from kg.errors import ConfigError
 from kg.graph import KnowledgeGraph
 
-__all__ = ["render", "render_networkx", "subgraph", "find_node", "TYPE_COLOURS", "MAX_NODES"]
+__all__ = ["MAX_NODES", "TYPE_COLOURS", "find_node", "render", "render_networkx", "subgraph"]
 
 TYPE_COLOURS = {
     "Company": "#4e79a7",
@@ -33,7 +33,7 @@ TYPE_COLOURS = {
     "Stock": "#ff9da7",
 }
 FONT = "Noto Sans CJK SC, Noto Sans CJK TC, PingFang SC, Microsoft YaHei, sans-serif"
-_EXTERNAL = re.compile(r'<(?:script|link)\b[^>]*\b(?:src|href)="[^"]*"[^>]*>(?:\s*</script>)?', re.I)
+_EXTERNAL = re.compile(r'<(?:script|link)\b[^>]*\b(?:src|href)="[^"]*"[^>]*>(?:\s*</script>)?', re.IGNORECASE)
 #: Above this many nodes a page shows the best-connected ones, laid out in advance.
 MAX_NODES = 400
 #: Above this many nodes the layout is computed in advance and physics is off.

@@ -24,10 +24,10 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from kg.server.browse import Browser, BrowseError, local_name, short
+from kg.server.browse import BrowseError, Browser, local_name, short
 from kg.server.engine import RESULT_FORMATS, Engine
 
-__all__ = ["create_app", "negotiate", "LOOPBACK_HOSTS"]
+__all__ = ["LOOPBACK_HOSTS", "create_app", "negotiate"]
 
 log = logging.getLogger("kg.server")
 _HERE = Path(__file__).resolve().parent
@@ -150,9 +150,8 @@ def _text(status: int, message: str) -> PlainTextResponse:
 def create_app(engine: Engine, *, max_body: int = 1_000_000, allowed_hosts: list[str] | None = None) -> Starlette:
     """The Starlette app over a started :class:`Engine`. ``allowed_hosts`` (Host header
     values; None = any) guards a loopback server against DNS rebinding."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
     import pyvis
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     from kg.resources import ontology_dir
 

@@ -14,7 +14,7 @@ from kg.export.html import TYPE_COLOURS
 from kg.namespaces import DCTERMS, KG, KGR_IRI, PREFIXES, RDF, RDFS, SDO, SKOS
 from kg.server.engine import Engine, sparql_term
 
-__all__ = ["Browser", "BrowseError", "highlight", "short", "local_name"]
+__all__ = ["BrowseError", "Browser", "highlight", "local_name", "short"]
 
 _DEFAULT_COLOUR = "#cccccc"
 _ENTITY_CLASSES = tuple(TYPE_COLOURS)
@@ -126,7 +126,7 @@ class Browser:
     def select(self, query: str) -> list[dict]:
         reply = self.engine.run(query, results_format="json", graph_format=None)
         if reply.status != 200:
-            raise BrowseError(reply.status if reply.status >= 500 else 500, reply.text.strip())
+            raise BrowseError(max(reply.status, 500), reply.text.strip())
         return json.loads(reply.body)["results"]["bindings"]
 
     def nodes(self, iris) -> dict[str, Node]:
@@ -152,7 +152,7 @@ class Browser:
                 if kind == "label":
                     pref[n].add(v["value"])
             for n in chunk:
-                shown = sorted(pref[n])[0] if pref[n] else local_name(n)
+                shown = min(pref[n]) if pref[n] else local_name(n)
                 ts = sorted(types[n])
                 kind = next((t for t in ts if t in _ENTITY_CLASSES), ts[0] if ts else "")
                 out[n] = Node(n, shown, kind, sorted(labels[n]))

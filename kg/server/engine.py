@@ -32,7 +32,7 @@ from pathlib import Path
 from kg.errors import GraphLoadError
 from kg.server.worker import GRAPH_FORMATS, RESULT_FORMATS
 
-__all__ = ["Engine", "Reply", "RESULT_FORMATS", "GRAPH_FORMATS", "sparql_term"]
+__all__ = ["GRAPH_FORMATS", "RESULT_FORMATS", "Engine", "Reply", "sparql_term"]
 
 log = logging.getLogger("kg.server")
 _WORKER_SCRIPT = str(Path(__file__).with_name("worker.py"))
@@ -48,7 +48,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def error(cls, status: int, message: str) -> "Reply":
+    def error(cls, status: int, message: str) -> Reply:
         return cls(status, "text/plain", (message + "\n").encode("utf-8"))
 
     @property
@@ -124,7 +124,7 @@ class Engine:
         self._dir: str | None = None
         self._config: dict = {}
 
-    def start(self) -> "Engine":
+    def start(self) -> Engine:
         """Snapshot the graph file and start the workers; raises GraphLoadError."""
         self._dir = tempfile.mkdtemp(prefix="kg-serve-")
         snapshot = Path(self._dir) / ("graph" + (self.graph.suffix or ".ttl"))
@@ -256,9 +256,3 @@ class Engine:
         if self._dir:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
-
-    def __enter__(self) -> "Engine":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kg.errors import ConfigError, InputError
 
-__all__ = ["Settings", "bind", "build", "running", "graph_file"]
+__all__ = ["Settings", "bind", "build", "graph_file", "running"]
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ def answer(store, prefixes: dict[str, str], max_results: int, query: str, result
     except SyntaxError as err:
         if looks_like_update(query):
             return (403, "text/plain", b"SPARQL Update is not allowed: this endpoint is read-only\n", {})
-        return (400, "text/plain", f"malformed SPARQL query: {err}\n".encode("utf-8"), {})
+        return (400, "text/plain", f"malformed SPARQL query: {err}\n".encode(), {})
     headers: dict[str, str] = {}
     if isinstance(result, ox.QueryBoolean):
         if results_fmt is None:
@@ -165,7 +165,7 @@ def main(fd_in: int, fd_out: int) -> None:
         try:
             reply = answer(store, prefixes, max_results, query, results_fmt, graph_fmt)
         except Exception as err:  # noqa: BLE001 - one line back to the client; the worker lives on
-            reply = (500, "text/plain", f"query failed: {type(err).__name__}: {err}\n".encode("utf-8"), {})
+            reply = (500, "text/plain", f"query failed: {type(err).__name__}: {err}\n".encode(), {})
         outbox.send(reply)
 
 
