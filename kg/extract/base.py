@@ -70,7 +70,7 @@ class SentenceView:
         self.analysis = analysis
         self.sentence = sentence
         self.view = analysis.view[sentence.start : sentence.end]
-        self.mentions = [m for m in analysis.mentions if sentence.start <= m.start and m.end <= sentence.end]
+        self.mentions = analysis.mentions_within(sentence.start, sentence.end)
 
     def rel(self, pos: int) -> int:
         """Absolute offset -> offset in ``view``."""

@@ -8,6 +8,7 @@ it needs them) and yields ``Candidate`` spans; nothing here knows any article.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
@@ -107,7 +108,8 @@ def stock_codes(text: str, tokens: Sequence[tuple[int, int]] = ()) -> Iterator[C
 
     The name is the run of name characters before the bracket, cut after the last
     whole-token function word or reporting verb (对, 所属, 研究, 提到 …) and any number."""
-    starts = {s for s, _ in tokens}
+    order = [s for s, _ in tokens]  # jieba tokens: in text order, not overlapping
+    starts = set(order)
     for m in STOCK_IN_PARENS.finditer(text):
         code = normalise_code(m.group(1))
         if re.fullmatch(r"(?:19|20)\d\d", code) or _in_title(text, m.start()):
@@ -117,11 +119,13 @@ def stock_codes(text: str, tokens: Sequence[tuple[int, int]] = ()) -> Iterator[C
         if not run:
             continue
         begin = run.start()
-        for s_, e_ in tokens:
-            if begin <= s_ and e_ <= m.start():
-                word = text[s_:e_]
-                if word in _NAME_BREAKS or re.fullmatch(r"[\d.]+[年月日号]?", word):
-                    begin = e_
+        for k in range(bisect_left(order, begin), len(tokens)):  # the whole tokens inside the run
+            s_, e_ = tokens[k]
+            if e_ > m.start():
+                break
+            word = text[s_:e_]
+            if word in _NAME_BREAKS or re.fullmatch(r"[\d.]+[年月日号]?", word):
+                begin = e_
         while begin < m.start() and text[begin] in "-·&":
             begin += 1
         if starts and begin not in starts and begin != run.start():

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import spacy
 from spacy.language import Language
@@ -26,7 +27,7 @@ from kg.nlp.patterns import Candidate
 from kg.nlp.tokenizer import JiebaTokenizer
 from kg.text import analysis_view, detect_script, split_sentences
 
-__all__ = ["Analysis", "make_nlp", "analyse", "NAME_TYPES"]
+__all__ = ["Analysis", "make_nlp", "analyse", "chunk_bounds", "CHUNK_CHARS", "NAME_TYPES"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,16 @@ class Analysis:
     sentences: tuple[Sentence, ...]
     tokens: tuple[tuple[int, int], ...]
     mentions: tuple[Mention, ...]  # non-overlapping, sorted by start
+
+    @cached_property
+    def _mention_starts(self) -> list[int]:
+        return [m.start for m in self.mentions]
+
+    def mentions_within(self, start: int, end: int) -> list[Mention]:
+        """The mentions inside ``[start, end)``, found by bisection (a long document has many)."""
+        lo = bisect_left(self._mention_starts, start)
+        hi = bisect_left(self._mention_starts, end, lo)
+        return [m for m in self.mentions[lo:hi] if m.end <= end]
 
 
 COMBINE_POLICIES = ("fill", "extend", "model-first")
@@ -114,7 +125,9 @@ class MentionRecognizer:
 
     def _hints(self, doc: Doc) -> Iterator[Candidate]:
         for surface, etype in doc._.kg_hints:
-            norm = analysis_view(surface)
+            norm = analysis_view(surface.strip())
+            if not norm:
+                continue  # an empty or blank watch-list entry names nothing (and would match everywhere)
             entry = self.lexicon.entries.get(norm)
             if etype not in _TYPE_RANK:
                 etype = entry.type if entry else patterns.guess_type(norm, default=_UNTYPED)
@@ -201,18 +214,31 @@ def combine(text: str, chosen: list[Candidate], model: list[Candidate], policy: 
     if policy == "fill":
         return select(chosen + [m for m in model if _plausible(text[m.start : m.end])])
     replaceable = NAME_TYPES + ("POSITION",)
-    out = list(chosen)
+    # ``out`` never overlaps itself, so sorted by start it is sorted by end too: the spans a
+    # model span overlaps are one slice, found by bisection (long documents have many spans).
+    out = sorted(chosen, key=lambda c: (c.start, c.end))
+    ends = [c.end for c in out]
+
+    def overlapping(start: int, end: int) -> tuple[int, int]:
+        lo = hi = bisect_right(ends, start)
+        while hi < len(out) and out[hi].start < end:
+            hi += 1
+        return lo, hi
+
     for m in sorted(model, key=lambda c: (c.start, c.end)):
         if not _plausible(text[m.start : m.end]):
             continue
-        hit = [c for c in out if c.start < m.end and m.start < c.end]
+        lo, hi = overlapping(m.start, m.end)
+        hit = out[lo:hi]
         head = [c for c in hit if c.start == m.start and c.end < m.end and c.type in ORG_TYPES]
         if m.type == "POSITION" and head:
             # 360集团创始人 tagged as one title: the organisation stays, the rest is the title
             m = m._replace(start=head[0].end)
-            hit = [c for c in out if c.start < m.end and m.start < c.end]
+            lo, hi = overlapping(m.start, m.end)
+            hit = out[lo:hi]
         if not hit:
-            out.append(m)
+            out.insert(lo, m)
+            ends.insert(lo, m.end)
             continue
         if any(c.source == "hint" or c.type not in replaceable or c.code for c in hit):
             continue
@@ -224,20 +250,23 @@ def combine(text: str, chosen: list[Candidate], model: list[Candidate], policy: 
             c.end - c.start < m.end - m.start for c in hit
         )
         if policy == "model-first" or contained:
-            out = [c for c in out if c not in hit] + [m]
-    return sorted(out, key=lambda c: (c.start, c.end))
+            out[lo:hi] = [m]
+            ends[lo:hi] = [m.end]
+    return out
 
 
 def _key(c: Candidate) -> tuple:
     return (c.start, c.end, c.type, c.source, c.canonical or "", c.code or "")
 
 
-def propagate(text: str, chosen: list[Candidate]) -> list[Candidate]:
-    """A name typed once in a document is the same name wherever else it occurs there."""
+def propagate(text: str, chosen: list[Candidate], names: Iterable[Candidate] | None = None) -> list[Candidate]:
+    """A name typed once in a document is the same name wherever else it occurs there.
+
+    ``names`` are the spans whose surfaces are looked for (default: ``chosen``)."""
     occupied = {i for c in chosen for i in range(c.start, c.end)}
     extra: list[Candidate] = []
     seen: set[str] = set()
-    for c in chosen:
+    for c in chosen if names is None else names:
         surface = text[c.start : c.end]
         if c.type not in NAME_TYPES or c.source == "lexicon" or len(surface) < 2 or surface in seen:
             continue
@@ -292,16 +321,72 @@ def make_nlp(lexicons: tuple[str, ...] = (), use_crf: bool = True) -> Language:
     return nlp
 
 
+#: Documents longer than this many characters are analysed in pieces of at most this many
+#: characters, cut after a sentence end, so the spaCy doc, jieba and the CRF only ever see a
+#: bounded text; every offset is still relative to the whole document.
+CHUNK_CHARS = 100_000
+# A single sentence longer than a piece is cut after the last clause mark or space in the
+# second half of the piece (else at the limit).
+_SOFT_BREAK = re.compile(r"[，,、：:\s]")
+
+
+def chunk_bounds(text: str, sentences: Iterable[Sentence] | None = None, limit: int | None = None) -> list[tuple[int, int]]:
+    """Contiguous ``(start, end)`` pieces covering ``text``, each at most ``limit``
+    (default :data:`CHUNK_CHARS`) characters, cut after a sentence end where one fits."""
+    limit = CHUNK_CHARS if limit is None else limit
+    if limit < 1:
+        raise ConfigError(f"chunk size must be positive, got {limit}")
+    ends = [s.end for s in (split_sentences(text) if sentences is None else sentences)]
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while len(text) - start > limit:
+        hard = start + limit
+        i = bisect_right(ends, hard) - 1
+        if i >= 0 and ends[i] > start:
+            cut = ends[i]
+        else:
+            soft = None
+            for soft in _SOFT_BREAK.finditer(text, start + limit // 2, hard):
+                pass
+            cut = soft.end() if soft is not None else hard
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, len(text)))
+    return bounds
+
+
+def _shift(c: Candidate, offset: int) -> Candidate:
+    return c._replace(start=c.start + offset, end=c.end + offset) if offset else c
+
+
 def analyse(nlp: Language, documents: Iterable[Document], *, batch_size: int = 32) -> Iterator[Analysis]:
-    """Run the pipeline over documents, streaming, in input order."""
+    """Run the pipeline over documents, streaming, in input order.
 
-    def docs() -> Iterator[tuple[Doc, Document]]:
+    A document longer than :data:`CHUNK_CHARS` goes through the pipeline in pieces cut at
+    sentence boundaries (:func:`chunk_bounds`); their mentions and tokens are shifted back
+    to whole-document offsets, and names are then propagated across the whole document."""
+
+    def pieces() -> Iterator[tuple[Doc, tuple]]:
         for document in documents:
-            doc = nlp.make_doc(analysis_view(document.text))
-            doc._.kg_hints = document.hints
-            yield doc, document
+            text = document.text
+            view = analysis_view(text)
+            sentences = tuple(split_sentences(text))
+            bounds = chunk_bounds(text, sentences) if len(text) > CHUNK_CHARS else [(0, len(text))]
+            for k, (start, end) in enumerate(bounds):
+                doc = nlp.make_doc(view[start:end])
+                doc._.kg_hints = document.hints
+                yield doc, (document, view, sentences, start, k == len(bounds) - 1, len(bounds) > 1)
 
-    for doc, document in nlp.pipe(docs(), as_tuples=True, batch_size=batch_size):
+    cands: list[Candidate] = []
+    tokens: list[tuple[int, int]] = []
+    for doc, (document, view, sentences, offset, last, chunked) in nlp.pipe(pieces(), as_tuples=True, batch_size=batch_size):
+        cands.extend(_shift(c, offset) for c in doc._.kg_mentions)
+        tokens.extend((s + offset, e + offset) for s, e in token_spans(doc))
+        if not last:
+            continue  # more pieces of this document to come
+        if chunked:
+            # each piece propagated its own names; now across pieces (rule-layer names only, as within one)
+            cands = propagate(view, cands, names=[c for c in cands if c.source != "crf"])
         text = document.text
         mentions = tuple(
             Mention(
@@ -309,18 +394,19 @@ def analyse(nlp: Language, documents: Iterable[Document], *, batch_size: int = 3
                 end=c.end,
                 text=text[c.start : c.end],
                 type=c.type,
-                norm=doc.text[c.start : c.end],
+                norm=view[c.start : c.end],
                 source=c.source,
                 canonical=c.canonical,
                 code=c.code,
             )
-            for c in doc._.kg_mentions
+            for c in cands
         )
         yield Analysis(
             document=document,
-            script=detect_script(text, doc.text),
-            view=doc.text,
-            sentences=tuple(split_sentences(text)),
-            tokens=tuple(token_spans(doc)),
+            script=detect_script(text, view),
+            view=view,
+            sentences=sentences,
+            tokens=tuple(tokens),
             mentions=mentions,
         )
+        cands, tokens = [], []
