@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import http.client
 import io
+import json
 import subprocess
 import sys
 import threading
@@ -380,3 +381,17 @@ def test_a_taken_port_is_one_clear_error():
             bind("127.0.0.1", taken.getsockname()[1])
     finally:
         taken.close()
+
+
+def test_named_graph_files_are_queried_as_one_graph(sample_graph, tmp_path):
+    from kg.export import export
+    from kg.server.engine import Engine
+
+    path = tmp_path / "graph.nq"
+    export(sample_graph, "nq", path)
+    engine = Engine(path, workers=1).start()
+    try:
+        reply = engine.run('ASK { ?s kg:hasStockCode "00728" }')
+        assert reply.status == 200 and json.loads(reply.body)["boolean"] is True
+    finally:
+        engine.close()

@@ -94,7 +94,7 @@ def answer(store, prefixes: dict[str, str], max_results: int, query: str, result
     import pyoxigraph as ox
 
     try:
-        result = store.query(query, prefixes=prefixes)
+        result = store.query(query, prefixes=prefixes, use_default_graph_as_union=True)
     except SyntaxError as err:
         if looks_like_update(query):
             return (403, "text/plain", b"SPARQL Update is not allowed: this endpoint is read-only\n", {})
