@@ -269,7 +269,7 @@ def create_app(engine: Engine, *, max_body: int = 1_000_000, allowed_hosts: list
             return _text(exc.status, exc.message)
         return page("error.html", exc.status, message=exc.message, title="error")
 
-    vis_dir = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2"
+    vis_dir = _vis_dir(Path(pyvis.__file__).resolve().parent / "lib")
     routes = [
         Route("/", home),
         Route("/search", search),
@@ -289,6 +289,16 @@ def create_app(engine: Engine, *, max_body: int = 1_000_000, allowed_hosts: list
         middleware=middleware,
         exception_handlers={404: not_found, 405: not_found, HTTPException: not_found, BrowseError: browse_error},
     )
+
+
+def _vis_dir(lib: Path) -> Path:
+    """The newest vis-network build pyvis ships (``lib/vis-9.1.2`` in pyvis 0.3.2)."""
+    builds = [p.parent for p in lib.glob("vis-*/vis-network.min.js")]
+    if not builds:
+        from kg.errors import ConfigError
+
+        raise ConfigError(f"no vis-network build inside {lib}", fix="reinstall pyvis (pip install 'pyvis>=0.3.2')")
+    return max(builds, key=lambda p: tuple(int(x) if x.isdigit() else 0 for x in p.name[4:].split(".")))
 
 
 def _examples(folder: Path) -> dict[str, dict]:
