@@ -74,8 +74,10 @@ def detect_script(text: str, view: str | None = None) -> str:
 
 
 # A sentence ends after 。！？!?；; or an ellipsis, plus any closing quotes/brackets,
-# or at a line break.
-_SENT_END = re.compile(r"(?:[。！？!?；;]+|…+|\.{3,})[”’」』）)\]]*|\n+")
+# or at a line break: any of Unicode's mandatory breaks (UAX #14 BK, CR, LF, NL), so text
+# with old Mac line ends (\r) or U+2028/U+2029 separators is not one endless sentence.
+LINE_BREAKS = "\n\r\x0b\x0c\x85\u2028\u2029"
+_SENT_END = re.compile(rf"(?:[。！？!?；;]+|…+|\.{{3,}})[”’」』）)\]]*|[{LINE_BREAKS}]+")
 
 
 def split_sentences(text: str) -> list[Sentence]:

@@ -32,6 +32,17 @@ def test_hint_with_surrounding_spaces_is_found():
     assert {(e["text"], e["type"]) for e in record["entities"]} >= {("星河云图", "PRODUCT")}
 
 
+# ---------------------------------------------------------------- sentences
+
+
+@pytest.mark.parametrize("brk", ["\r", "\u2028", "\u2029", "\x85", "\x0b", "\x0c"])
+def test_every_unicode_line_break_ends_a_sentence(brk):
+    """Old Mac line ends (\\r) and Unicode separators used to leave one endless sentence,
+    so facts were drawn across lines."""
+    text = f"腾讯控股今日公布业绩{brk}星河科技发布了新套餐"
+    assert [s.text for s in split_sentences(text)] == ["腾讯控股今日公布业绩", "星河科技发布了新套餐"]
+
+
 # ---------------------------------------------------------------- long documents
 
 
@@ -125,3 +136,14 @@ def test_document_longer_than_spacys_max_length(monkeypatch):
 
 def test_chunk_size_is_below_spacys_limit():
     assert pipeline.CHUNK_CHARS < make_nlp((), False).max_length
+
+
+# ---------------------------------------------------------------- reported, not ours to fix
+
+
+@pytest.mark.xfail(reason="kg/graph.py canonical_rdf splits N-Triples with str.splitlines, which also breaks "
+                   "at U+001C-U+001E inside literals (and at U+0085, U+2028/9, VT, FF)", raises=SyntaxError)
+@pytest.mark.parametrize("sep", ["\x1c", "\x1e"])
+def test_turtle_of_a_sentence_with_an_information_separator(sep):
+    g = kg.build([f"中國電信{sep}擁有700多個數據中心"], use_crf=False)
+    g.serialize("turtle")

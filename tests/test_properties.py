@@ -1,0 +1,180 @@
+"""Property-based tests: extraction never raises on any text, every offset slices back to
+its reported surface in the ORIGINAL input, and built graphs survive a Turtle round trip.
+
+The strategies splice realistic news fragments (Traditional and Simplified) with noise:
+arbitrary Unicode (no surrogates), combining marks, zero-width joiners, line and paragraph
+separators, carriage returns, full-width forms, emoji and long runs of one character.
+``KG_HYPOTHESIS_EXAMPLES`` raises the example budget for a longer local run.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pyoxigraph
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+import kg
+from kg.model import Document
+from kg.nlp.pipeline import analyse, make_nlp
+from kg.text import analysis_view, split_sentences
+
+EXAMPLES = int(os.environ.get("KG_HYPOTHESIS_EXAMPLES", "40"))
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+FRAGMENTS = [
+    "中國電信擁有700多個數據中心",
+    "中国电信现拥有700多个数据中心,3000多个边缘计算中心,51.3万个IDC机架",
+    "360集團-SW(09888)",
+    "集團-SW(09888)",
+    "董事長周鴻禕表示",
+    "360集团创始人、董事长周鸿祎表示,",
+    "OpenAI于2月16日发布了文生视频模型“Sora”。",
+    "模型“Sora”",
+    "“Sora”",
+    "腾讯控股(00700)今日公布业绩。",
+    "中國電信(00728)現擁有",
+    "总算力规模预计将达到6.2Eflops",
+    "國泰君安指出，",
+    "英伟达于3月18日发布了新一代GPU芯片Blackwell平台。",
+    "英偉達的創始人、首席執行官黃仁勳表示,AI需求將持續增長。",
+    "广汇集团在桂林的子公司——广运实业",
+    "大同煤业的控股股东大同集团",
+    "X于2011年1月10日登记成立",
+    "（簡稱MQTV）",
+    "总部位于上海",
+    "1.2萬億元",
+    "ＯｐｅｎＡＩ於２０２４年發佈了Ｓｏｒａ。",
+    "腾讯（００７００）股价上涨！",
+    "600519.SH",
+    "《報告(2024)》",
+    "它建立在DALL·E和GPT模型的研究基础之上",
+    "百度集團-SW",
+    "去年底",
+    "13月45日",
+    "0000年",
+    "十十十个",
+    "99999999999999999999万亿个",
+    "雷军说：“我们明年将推出新品。”随后离场。",
+]
+
+NASTY = [
+    "\u0301", "\u0308", "\u200b", "\u200c", "\u200d", "\u2028", "\u2029", "\ufeff", "\r", "\r\n",
+    "\n", "\t", "\x0b", "\x0c", "\x1c", "\x85", "\x00", "\u3000", "\u00a0", " ",
+    "👨‍👩‍👧", "🇨🇳", "😀", "𠀀", "\U0002a6d6", "０", "９", "（", "）", "，", "。", "！", "？", "；",
+    "“", "”", "「", "」", "『", "』", "《", "》", "、", "…", "...", "·", "-", "—", "%", "％",
+    "(", ")", '"', "'", "<", ">", "&", "\\", "{", "}", "|", "^", "`", "#", "@", "ﬁ", "Ⅻ", "²",
+    "İ", "ß", "ǅ", "\ufdd0", "\uffff", "\U0010ffff", "\ue000",
+]
+
+# Any code point except surrogates (they cannot be encoded as UTF-8, so no input has them).
+unicode_text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
+cjk_text = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), max_size=20)
+latin_name = st.from_regex(r"[A-Z][A-Za-z0-9]{0,8}(?:[ .\-·][A-Za-z0-9]{1,6})?", fullmatch=True)
+digits = st.from_regex(r"[0-9０-９]{1,8}(?:[.,][0-9]{1,3})?(?:萬億|万亿|亿|万|千)?(?:多|余)?(?:個|个|家|元|%)?", fullmatch=True)
+runs = st.builds(lambda c, n: c * n, st.sampled_from(["多", "0", "9", "。", "\n", "“", "(", "萬", "a", "A", " ", "\u200d", "·", "-"]), st.integers(1, 400))
+piece = st.one_of(
+    st.sampled_from(FRAGMENTS),
+    st.sampled_from(FRAGMENTS).map(analysis_view),
+    st.sampled_from(NASTY),
+    unicode_text,
+    cjk_text,
+    latin_name,
+    digits,
+    runs,
+)
+news = st.lists(piece, min_size=0, max_size=10).map("".join)
+hints = st.lists(
+    st.tuples(st.one_of(st.sampled_from(["", " ", "中国电信", "Sora", "周鸿祎", "(", "。"]), unicode_text),
+              st.sampled_from([None, "COMPANY", "PERSON", "PRODUCT", "BOGUS"])),
+    max_size=3,
+).map(tuple)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _pipeline():
+    make_nlp()  # built once; every example reuses it (lru_cache)
+
+
+def _check_span(text: str, span: dict) -> None:
+    assert 0 <= span["start"] < span["end"] <= len(text), span
+    assert text[span["start"] : span["end"]] == span["text"], span
+
+
+def check_record(text: str, record: dict) -> None:
+    previous_end = 0
+    for entity in record["entities"]:
+        _check_span(text, entity)
+        assert entity["start"] >= previous_end, "mentions overlap or are out of order"
+        previous_end = entity["end"]
+    for triple in record["triples"]:
+        _check_span(text, triple["subject"])
+        obj = triple["object"]
+        if "start" in obj:
+            _check_span(text, obj)
+        if obj.get("of"):
+            _check_span(text, obj["of"])
+        if "text" in obj and "start" not in obj:
+            assert obj["text"] in text
+        sentence = triple["sentence"]
+        assert 0 <= sentence["start"] < sentence["end"] <= len(text)
+        assert text[sentence["start"] : sentence["end"]].strip()
+
+
+@SETTINGS
+@given(text=news, date=st.sampled_from([None, "2024-03-01", "0001-01-01"]), hints=hints)
+def test_extract_never_raises_and_offsets_slice_back(text, date, hints):
+    doc = Document(id="d", text=text, date=date, hints=hints)
+    (record,) = kg.api.extract_records([doc])
+    check_record(text, record)
+
+
+@SETTINGS
+@given(text=news)
+def test_analysis_offsets_and_sentences_slice_back(text):
+    (analysis,) = analyse(make_nlp(), [Document(id="d", text=text)])
+    assert len(analysis.view) == len(text)
+    assert analysis.view == analysis_view(text)
+    # character for character: whatever is not Chinese keeps its place (ASCII as it is)
+    assert all(a == b for a, b in zip(text, analysis.view) if a.isascii())
+    for s in analysis.sentences:
+        assert text[s.start : s.end] == s.text and s.text.strip() == s.text and s.text
+    assert list(analysis.sentences) == split_sentences(text)
+    for m in analysis.mentions:
+        assert text[m.start : m.end] == m.text
+        assert analysis.view[m.start : m.end] == m.norm
+
+
+@SETTINGS
+@given(text=news)
+def test_extract_is_deterministic(text):
+    assert kg.extract([text]) == kg.extract([text])
+
+
+def _turtle_round_trip(g: kg.KnowledgeGraph) -> None:
+    ttl = g.serialize("turtle")
+    again = Graph().parse(data=ttl, format="turtle")
+    assert isomorphic(again, g.rdf)
+    store = pyoxigraph.Store()
+    store.load(ttl.encode("utf-8"), format=pyoxigraph.RdfFormat.TURTLE)
+    assert len(store) == len(g.rdf)
+
+
+# kg.graph.canonical_rdf splits rdflib's N-Triples with str.splitlines, which also breaks
+# lines at these characters inside literals (reported, xfail in test_reliability.py;
+# kg/graph.py is not this suite's to fix).
+_SPLITLINES_ONLY = {ord(c): " " for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+@settings(SETTINGS, max_examples=max(EXAMPLES // 2, 10))
+@given(texts=st.lists(news.filter(str.strip).map(lambda t: t.translate(_SPLITLINES_ONLY)), min_size=1, max_size=3))
+def test_built_graph_round_trips_through_turtle(texts):
+    _turtle_round_trip(kg.build(texts))
