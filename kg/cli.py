@@ -119,7 +119,7 @@ def _report(graph, report, output: Path, quiet: bool) -> None:
 
 @app.command()
 def build(
-    inputs: Annotated[list[str] | None, typer.Argument(help="Files or directories (.txt .md .jsonl .html); none = the embedded sample.")] = None,
+    inputs: Annotated[list[str] | None, typer.Argument(help="Files or directories (.txt .md .jsonl .html .htm); none = the embedded sample.")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Output directory.")] = Path("output"),
     append: Annotated[bool, typer.Option("--append", "-a", help="Add to the graph already in the output directory.")] = False,
     lexicon: Lexicons = None,
@@ -133,13 +133,14 @@ def build(
     """Build the graph and write graph.ttl, graph.html, graph.graphml and triples.csv (and kg-state.sqlite,
     which --append and `kg remove` update)."""
     from kg.incremental import update
-    from kg.sources import read_documents, sample_documents
+    from kg.sources import ReadStats, read_documents, sample_documents
 
     if quiet:
         logging.getLogger().setLevel(logging.WARNING)
+    read_stats = ReadStats()
     if inputs:
         log.info("reading and analysing %s", ", ".join(inputs))
-        documents = read_documents(inputs, strict=strict)
+        documents = read_documents(inputs, strict=strict, stats=read_stats)
     else:
         log.info("no input given: building the embedded sample article")
         documents = sample_documents()
@@ -153,6 +154,8 @@ def build(
         output, documents, _build_options(lexicon, no_model, jobs, engine, scheduler),
         mode="append" if append else "fresh", write=_write_outputs(output), progress=progress,
     )
+    if read_stats.problems or read_stats.repaired:
+        log.warning("%s", read_stats.summary())
     _report(graph, report, output, quiet)
 
 
@@ -188,7 +191,7 @@ def explain(
 
 @app.command()
 def extract(
-    inputs: Annotated[list[str], typer.Argument(help="Files or directories (.txt .md .jsonl), or - for stdin.")],
+    inputs: Annotated[list[str], typer.Argument(help="Files or directories (.txt .md .jsonl .html .htm), or - for stdin.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl (one record per document) or json.")] = "jsonl",
     lexicon: Lexicons = None,
     no_model: NoModel = False,
@@ -197,16 +200,19 @@ def extract(
     """Print entity mentions and facts per document, offsets into the original text."""
     from kg.api import extract_records
     from kg.errors import ConfigError
-    from kg.sources import read_documents
+    from kg.sources import ReadStats, read_documents
 
     if fmt not in ("jsonl", "json"):
         raise ConfigError(f"unknown format {fmt!r}", fix="use --format jsonl or --format json")
-    records = extract_records(read_documents(inputs, strict=strict), _options(lexicon, no_model))
+    read_stats = ReadStats()
+    records = extract_records(read_documents(inputs, strict=strict, stats=read_stats), _options(lexicon, no_model))
     if fmt == "json":
         typer.echo(json.dumps(list(records), ensure_ascii=False, indent=2))
-        return
-    for record in records:
-        typer.echo(json.dumps(record, ensure_ascii=False))
+    else:
+        for record in records:
+            typer.echo(json.dumps(record, ensure_ascii=False))
+    if read_stats.problems or read_stats.repaired:
+        log.warning("%s", read_stats.summary())
 
 
 @app.command()

@@ -150,7 +150,7 @@ def test_build_user_files_directory(tmp_path, monkeypatch, capsys):
 
 def _bad(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
-    (tmp_path / "gbk.txt").write_bytes("中国电信拥有数据中心".encode("gb18030"))
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     (tmp_path / "nodocs").mkdir()
     (tmp_path / "nodocs" / "x.csv").write_text("a,b", encoding="utf-8")
     (tmp_path / "bad.jsonl").write_text('{"id": "1", "text": "好"}\n{"id": 2, "text": \n', encoding="utf-8")
@@ -158,9 +158,9 @@ def _bad(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     return {
         "missing file": (["build", str(tmp_path / "nope.txt")], "not found"),
         "empty file": (["build", str(tmp_path / "empty.txt"), "-o", str(tmp_path / "o1")], "empty"),
-        "non-UTF-8 file": (["build", str(tmp_path / "gbk.txt"), "-o", str(tmp_path / "o2")], "not valid UTF-8"),
+        "binary file": (["build", str(tmp_path / "binary.txt"), "-o", str(tmp_path / "o2")], "binary file"),
         "directory without text": (["build", str(tmp_path / "nodocs")], "no .txt, .md or .jsonl"),
-        "malformed JSONL": (["extract", str(tmp_path / "bad.jsonl")], "bad.jsonl:2"),
+        "malformed JSONL": (["extract", str(tmp_path / "bad.jsonl"), "--strict"], "bad.jsonl:2"),
         "invalid SPARQL": (["query", str(tmp_path / "g.ttl"), "SELEKT ?x WHERE {"], "invalid SPARQL"),
         "missing graph": (["query", str(tmp_path / "none.ttl"), "SELECT * WHERE {?s ?p ?o}"], "not found"),
     }
@@ -168,7 +168,7 @@ def _bad(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
 
 @pytest.mark.parametrize(
     "case",
-    ["missing file", "empty file", "non-UTF-8 file", "directory without text", "malformed JSONL", "invalid SPARQL", "missing graph"],
+    ["missing file", "empty file", "binary file", "directory without text", "malformed JSONL", "invalid SPARQL", "missing graph"],
 )
 def test_bad_input_is_one_clear_line(case, tmp_path, monkeypatch, capsys):
     args, expected = _bad(tmp_path)[case]
