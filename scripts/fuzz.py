@@ -8,7 +8,8 @@ Targets and what counts as a failure:
 
 * ``extract``: news fragments (Traditional and Simplified), Latin names, digits, full-width
   forms, emoji, combining marks, zero-width joiners, line separators and long runs of one
-  character spliced with arbitrary Unicode, plus watch-list hints. Any exception, or an
+  character spliced with arbitrary Unicode, plus watch-list hints; one input in four is
+  analysed in pieces of 1-300 characters (the long-document path). Any exception, or an
   entity / triple / sentence offset that does not slice back to its text in the input.
 * ``build``: the same texts through ``kg.build``; the Turtle must re-read into an isomorphic
   rdflib graph and load into pyoxigraph.
@@ -176,10 +177,17 @@ def _span(text: str, span: dict, what: str) -> None:
         raise Failure(f"{what} {span!r} does not slice back to its text")
 
 
-def check_extract(doc) -> None:
+def check_extract(doc, chunk_chars: int | None = None) -> None:
+    """``chunk_chars``: analyse in pieces of that many characters (the long-document path)."""
     import kg
+    from kg.nlp import pipeline
 
-    (record,) = kg.api.extract_records([doc])
+    saved = pipeline.CHUNK_CHARS
+    pipeline.CHUNK_CHARS = chunk_chars or saved
+    try:
+        (record,) = kg.api.extract_records([doc])
+    finally:
+        pipeline.CHUNK_CHARS = saved
     text = doc.text
     for entity in record["entities"]:
         _span(text, entity, "entity")
@@ -247,16 +255,33 @@ def turtle_seeds() -> list[bytes]:
 # ------------------------------------------------------------------ engines
 
 
+_last_input: object = None  # what the target ran last: after shrinking, the minimal failing input
+
+
 def _target(name: str, seeds: list[bytes]):
-    if name == "extract":
-        return lambda src: check_extract(document(src))
-    if name == "build":
-        return lambda src: check_build(document(src))
-    return lambda src: check_load(mutated_turtle(src, seeds))
+    def extract(src: Source) -> None:
+        global _last_input
+        doc = document(src)
+        # one input in four goes through the long-document path, in pieces of 1-300 characters
+        chunk = src.int(1, 300) if src.int(0, 3) == 0 else None
+        _last_input = (doc, chunk)
+        check_extract(doc, chunk)
+
+    def build(src: Source) -> None:
+        global _last_input
+        _last_input = doc = document(src)
+        check_build(doc)
+
+    def load(src: Source) -> None:
+        global _last_input
+        _last_input = data = mutated_turtle(src, seeds)
+        check_load(data)
+
+    return {"extract": extract, "build": build, "load": load}[name]
 
 
 def run_hypothesis(name: str, examples: int, seconds: float, timeout: int, seeds: list[bytes]) -> int:
-    """Random inputs in rounds of at most 500 until ``examples`` or ``seconds`` run out;
+    """Random inputs in rounds of at most 100 until ``examples`` or ``seconds`` run out;
     a failing input is shrunk by hypothesis and printed, and fuzzing stops."""
     import signal
 
@@ -271,26 +296,29 @@ def run_hypothesis(name: str, examples: int, seconds: float, timeout: int, seeds
 
     signal.signal(signal.SIGALRM, alarm)
 
-    @given(st.data())
-    def fuzz(data) -> None:
-        nonlocal tried
-        tried += 1
-        signal.alarm(timeout)
-        try:
-            target(Source(data=data))
-        finally:
-            signal.alarm(0)
+    def one_round(n: int):
+        @settings(max_examples=n, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @given(st.data())
+        def fuzz(data) -> None:
+            nonlocal tried
+            tried += 1
+            signal.alarm(timeout)
+            try:
+                target(Source(data=data))
+            finally:
+                signal.alarm(0)
+
+        return fuzz
 
     stop = time.monotonic() + seconds
     failures = 0
     while tried < examples and time.monotonic() < stop:
-        batch = settings(max_examples=min(500, examples - tried), deadline=None, database=None,
-                         suppress_health_check=list(HealthCheck))
         try:
-            batch(fuzz)()
-        except Exception as err:  # hypothesis has shrunk it and printed the falsifying example
+            one_round(min(100, examples - tried))()
+        except Exception as err:  # hypothesis has shrunk it; its notes hold the falsifying draws
             failures += 1
-            print(f"FAILURE: {type(err).__name__}: {err}", file=sys.stderr)
+            notes = "\n".join(getattr(err, "__notes__", []))
+            print(f"FAILURE: {type(err).__name__}: {err}\n{notes}\ninput: {_last_input!r}", file=sys.stderr)
             break
     print(f"{name}: inputs tried: {tried}, failures: {failures}, engine hypothesis")
     return failures

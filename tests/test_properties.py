@@ -20,6 +20,7 @@ from rdflib.compare import isomorphic
 
 import kg
 from kg.model import Document
+from kg.nlp import pipeline
 from kg.nlp.pipeline import analyse, make_nlp
 from kg.text import analysis_view, split_sentences
 
@@ -80,7 +81,11 @@ unicode_text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_s
 cjk_text = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), max_size=20)
 latin_name = st.from_regex(r"[A-Z][A-Za-z0-9]{0,8}(?:[ .\-·][A-Za-z0-9]{1,6})?", fullmatch=True)
 digits = st.from_regex(r"[0-9０-９]{1,8}(?:[.,][0-9]{1,3})?(?:萬億|万亿|亿|万|千)?(?:多|余)?(?:個|个|家|元|%)?", fullmatch=True)
-runs = st.builds(lambda c, n: c * n, st.sampled_from(["多", "0", "9", "。", "\n", "“", "(", "萬", "a", "A", " ", "\u200d", "·", "-"]), st.integers(1, 400))
+runs = st.builds(
+    lambda c, n: c * n,
+    st.sampled_from(["多", "0", "9", "。", "\n", "\r", "\u2028", "\u0301", "“", "(", "萬", "a", "A", " ", "\u200d", "·", "-", "…"]),
+    st.integers(1, 400),
+)
 piece = st.one_of(
     st.sampled_from(FRAGMENTS),
     st.sampled_from(FRAGMENTS).map(analysis_view),
@@ -151,6 +156,28 @@ def test_analysis_offsets_and_sentences_slice_back(text):
     for m in analysis.mentions:
         assert text[m.start : m.end] == m.text
         assert analysis.view[m.start : m.end] == m.norm
+    # a recognised name or value never runs across a line or sentence end
+    bounds = [(s.start, s.end) for s in analysis.sentences]
+    for m in analysis.mentions:
+        assert any(s <= m.start and m.end <= e for s, e in bounds), m
+
+
+@SETTINGS
+@given(text=news, limit=st.integers(1, 120))
+def test_pieces_of_any_size_keep_offsets(text, limit):
+    """The long-document path (pieces cut at sentence ends, or inside a too-long sentence)
+    keeps every offset exact and the mentions non-overlapping, whatever the piece size."""
+    saved = pipeline.CHUNK_CHARS
+    pipeline.CHUNK_CHARS = limit
+    try:
+        (record,) = kg.api.extract_records([Document(id="d", text=text)])
+        (analysis,) = analyse(make_nlp(), [Document(id="d", text=text)])
+    finally:
+        pipeline.CHUNK_CHARS = saved
+    check_record(text, record)
+    assert list(analysis.sentences) == split_sentences(text)
+    assert all(a[1] <= b[0] for a, b in zip(analysis.tokens, analysis.tokens[1:]))
+    assert all(0 <= s < e <= len(text) for s, e in analysis.tokens)
 
 
 @SETTINGS

@@ -8,7 +8,7 @@ import kg
 from kg.model import Document
 from kg.nlp import pipeline
 from kg.nlp.pipeline import analyse, chunk_bounds, make_nlp
-from kg.text import split_sentences
+from kg.text import LINE_BREAKS, split_sentences
 
 PARAGRAPH = (
     "對於此次的Sora問世,360集團創始人、董事長周鴻禕表示,這意味著AGI實現將從10年縮短至1年。"
@@ -41,6 +41,21 @@ def test_every_unicode_line_break_ends_a_sentence(brk):
     so facts were drawn across lines."""
     text = f"腾讯控股今日公布业绩{brk}星河科技发布了新套餐"
     assert [s.text for s in split_sentences(text)] == ["腾讯控股今日公布业绩", "星河科技发布了新套餐"]
+
+
+@pytest.mark.parametrize("brk", ["\u2028", "\n", "\r"])
+def test_a_model_name_never_runs_across_line_breaks(brk):
+    """The CRF tagged '\u0301' + 37 line separators + '中国电信' as one COMPANY (found by
+    scripts/fuzz.py build): a name with line breaks in it, which also broke the Turtle."""
+    text = "\u0301" + brk * 37 + "中国电信现拥有700多个数据中心,3000多个边缘计算中心,51.3万个IDC机架"
+    (analysis,) = analyse(make_nlp(), [Document(id="d", text=text)])
+    assert ("中国电信", "COMPANY") in {(m.text, m.type) for m in analysis.mentions}
+    assert not any(c in m.text for m in analysis.mentions for c in LINE_BREAKS)
+
+
+def test_values_and_quoted_names_stay_on_their_line():
+    (analysis,) = analyse(make_nlp((), False), [Document(id="d", text="增长50\n%，算力6.2\nEflops，模型“So\u2028ra”上线")])
+    assert not any(c in m.text for m in analysis.mentions for c in LINE_BREAKS)
 
 
 # ---------------------------------------------------------------- long documents

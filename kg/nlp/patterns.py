@@ -12,6 +12,8 @@ from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
+from kg.text import LINE_BREAKS
+
 __all__ = [
     "Candidate",
     "dates",
@@ -47,8 +49,9 @@ CURRENCIES = "人民币元|美元|港元|港币|欧元|日元|英镑|韩元|元"
 LATIN_UNITS = r"(?:[EPTGMK]?(?:flops|FLOPS|Flops|FLOPs)|EB|PB|TB|GB|MB|GHz|MHz|nm|kWh|kW|MW|GW|Gbps|G|W)"
 
 MONEY_RE = re.compile(rf"{_NUM}{_MAG}?{_FUZZ}?(?:{CURRENCIES})")
-PERCENT_RE = re.compile(rf"(?:{_DIGITS}\s?%|百分之{_CN_NUM}|{_NUM}个百分点)")
-QUANTITY_RE = re.compile(rf"{_NUM}{_MAG}?{_FUZZ}?(?:{CLASSIFIERS})|{_DIGITS}\s?{LATIN_UNITS}(?![A-Za-z])")
+_SPACE = r"[ \t\u00a0]"  # within a line: a value never continues on the next one
+PERCENT_RE = re.compile(rf"(?:{_DIGITS}{_SPACE}?%|百分之{_CN_NUM}|{_NUM}个百分点)")
+QUANTITY_RE = re.compile(rf"{_NUM}{_MAG}?{_FUZZ}?(?:{CLASSIFIERS})|{_DIGITS}{_SPACE}?{LATIN_UNITS}(?![A-Za-z])")
 
 # ---------------------------------------------------------------- dates
 DATE_RE = re.compile(
@@ -268,7 +271,7 @@ PRODUCT_CUES = (
     "模型", "大模型", "产品", "系统", "平台", "应用", "软件", "芯片", "手机", "游戏",
     "机器人", "套餐", "App", "APP", "app", "操作系统", "服务", "工具", "助手", "汽车", "车型",
 )
-QUOTED = re.compile(r"[“\"「『]([^“”\"「」『』，。,；;！？\n]{1,24})[”\"」』]")
+QUOTED = re.compile(rf"[“\"「『]([^“”\"「」『』，。,；;！？{LINE_BREAKS}]{{1,24}})[”\"」』]")
 
 
 def quoted_products(text: str) -> Iterator[Candidate]:

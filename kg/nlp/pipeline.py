@@ -25,7 +25,7 @@ from kg.nlp import patterns
 from kg.nlp.lexicon import Lexicon, load_lexicon
 from kg.nlp.patterns import Candidate
 from kg.nlp.tokenizer import JiebaTokenizer
-from kg.text import analysis_view, detect_script, split_sentences
+from kg.text import LINE_BREAKS, analysis_view, detect_script, split_sentences
 
 __all__ = ["Analysis", "make_nlp", "analyse", "chunk_bounds", "CHUNK_CHARS", "NAME_TYPES"]
 
@@ -193,11 +193,11 @@ def select(cands: Iterable[Candidate]) -> list[Candidate]:
     return sorted(taken, key=lambda c: (c.start, c.end))
 
 
-_UNBALANCED = re.compile(r"[，。；！？、,;!?]")
+_UNBALANCED = re.compile(rf"[，。；！？、,;!?…{LINE_BREAKS}]")
 
 
 def _plausible(name: str) -> bool:
-    """A name has no clause punctuation and balanced brackets."""
+    """A name has no clause punctuation, no line break and balanced brackets."""
     if _UNBALANCED.search(name):
         return False
     return name.count("(") == name.count(")") and name.count("（") == name.count("）")
