@@ -27,6 +27,13 @@ def test_blank_hint_is_ignored_not_an_endless_loop(surface):
     assert {e["text"] for e in record["entities"]} >= {"中国电信"}
 
 
+def test_hint_across_a_line_break_is_ignored():
+    """Found by fuzzing kg build: the hint '0\\x0c0' became an entity whose label had a form feed."""
+    text = "中國電信擁有700多個數據中心0\x0c0中國電信"
+    (analysis,) = analyse(make_nlp((), False), [Document(id="d", text=text, hints=(("0\x0c0", None),))])
+    assert not any(c in m.text for m in analysis.mentions for c in LINE_BREAKS)
+
+
 def test_hint_with_surrounding_spaces_is_found():
     (record,) = kg.api.extract_records([Document(id="d", text="据悉星河云图今日上线。", hints=((" 星河云图 ", "PRODUCT"),))])
     assert {(e["text"], e["type"]) for e in record["entities"]} >= {("星河云图", "PRODUCT")}

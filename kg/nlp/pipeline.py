@@ -126,8 +126,8 @@ class MentionRecognizer:
     def _hints(self, doc: Doc) -> Iterator[Candidate]:
         for surface, etype in doc._.kg_hints:
             norm = analysis_view(surface.strip())
-            if not norm:
-                continue  # an empty or blank watch-list entry names nothing (and would match everywhere)
+            if not norm or any(c in norm for c in LINE_BREAKS):
+                continue  # a blank entry names nothing (and would match everywhere); a name is on one line
             entry = self.lexicon.entries.get(norm)
             if etype not in _TYPE_RANK:
                 etype = entry.type if entry else patterns.guess_type(norm, default=_UNTYPED)
