@@ -26,6 +26,8 @@ Atheris writes failing inputs to ``--artifacts`` and prints libFuzzer's run coun
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import sys
 import tempfile
 import time
@@ -315,7 +317,7 @@ def run_hypothesis(name: str, examples: int, seconds: float, timeout: int, seeds
     while tried < examples and time.monotonic() < stop:
         try:
             one_round(min(100, examples - tried))()
-        except Exception as err:  # hypothesis has shrunk it; its notes hold the falsifying draws
+        except Exception as err:  # noqa: BLE001 -- any exception is a finding; hypothesis has shrunk it
             failures += 1
             notes = "\n".join(getattr(err, "__notes__", []))
             print(f"FAILURE: {type(err).__name__}: {err}\n{notes}\ninput: {_last_input!r}", file=sys.stderr)
@@ -371,27 +373,17 @@ def main() -> None:
     global _LOAD_PATH
     _LOAD_PATH = args.artifacts / "current.ttl"
 
-    engine = args.engine
-    if engine is None:
-        try:
-            import atheris  # noqa: F401
-
-            engine = "atheris"
-        except ImportError:
-            engine = "hypothesis"
+    engine = args.engine or ("atheris" if importlib.util.find_spec("atheris") else "hypothesis")
     if engine == "atheris":
         import atheris
 
+        modules = ["kg.api", "kg.graph", "kg.nlp.pipeline", "kg.extract.base"]
+        if args.target == "load":
+            modules += ["rdflib.plugins.parsers.notation3", "rdflib.plugins.parsers.ntriples"]
         with atheris.instrument_imports(include=["kg"] + (["rdflib"] if args.target == "load" else [])):
-            import kg.api  # noqa: F401
-            import kg.graph  # noqa: F401
-            import kg.nlp.pipeline  # noqa: F401
-            from kg.extract.base import registry
-
-            registry()  # imports every extractor module, instrumented
-            if args.target == "load":
-                import rdflib.plugins.parsers.notation3  # noqa: F401
-                import rdflib.plugins.parsers.ntriples  # noqa: F401
+            for module in modules:
+                importlib.import_module(module)
+            importlib.import_module("kg.extract.base").registry()  # imports every extractor, instrumented
     import logging
 
     from kg.nlp.pipeline import make_nlp

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 import kg
@@ -73,7 +75,7 @@ def test_chunk_bounds_cover_the_text_and_cut_after_sentences():
     ends = {s.end for s in split_sentences(text)}
     bounds = chunk_bounds(text, limit=300)
     assert bounds[0][0] == 0 and bounds[-1][1] == len(text)
-    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    assert all(a[1] == b[0] for a, b in pairwise(bounds))
     assert all(0 < end - start <= 300 for start, end in bounds)
     assert all(end in ends for _, end in bounds[:-1])
 
