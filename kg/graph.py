@@ -84,7 +84,8 @@ def canonical_rdf(rdf: Graph, fmt: str = "turtle") -> str | None:
     None for a graph with blank nodes (their labels are not stable, so no canonical order)."""
     import pyoxigraph as ox
 
-    lines = sorted({line for line in rdf.serialize(format="nt").splitlines() if line.strip()})
+    # split on "\n" only: str.splitlines also breaks at U+001C-1E, U+0085, U+2028/9 inside literals
+    lines = sorted({line for line in rdf.serialize(format="nt").split("\n") if line.strip()})
     if any(line.startswith("_:") or " _:" in line for line in lines):
         return None
     if fmt == "nt":
@@ -272,7 +273,7 @@ class _Builder:
         g.add((node, KG.contentHash, Literal(hashlib.sha256(d.text.encode("utf-8")).hexdigest())))
         if d.title:
             g.add((node, DCTERMS.title, _text(d.title, a.script)))
-        if d.date:
+        if d.date and _valid_date(d.date):
             g.add((node, DCTERMS.date, Literal(d.date, datatype=XSD.date)))
         if d.source:
             g.add((node, KG.source, Literal(d.source)))
@@ -329,7 +330,7 @@ class _Builder:
             g.add((st, KG.claimText, _text(f.claim, a.script)))
             g.add((st, KG.modality, Literal(f.modality or "asserted")))
             g.add((st, KG.evidence, ev))
-            if a.document.date:
+            if a.document.date and _valid_date(a.document.date):
                 g.add((st, KG.date, Literal(a.document.date, datatype=XSD.date)))
             if isinstance(o, URIRef):
                 g.add((st, KG.about, o))
@@ -346,6 +347,16 @@ class _Builder:
             if key == "title":
                 g.add((assertion, KG.title, _text(value, a.script)))
         support[assertion].append((ev, f.confidence))
+
+
+def _valid_date(text: str) -> bool:
+    """An ISO yyyy-mm-dd calendar date (anything else would be an ill-typed xsd:date)."""
+    from datetime import date
+
+    try:
+        return len(text) == 10 and date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
 
 
 def _offsets(obj) -> str:

@@ -93,7 +93,7 @@ def document_dataset(kg: KnowledgeGraph):
 
 
 def _nquads(kg: KnowledgeGraph) -> str:
-    lines = document_dataset(kg).serialize(format="nquads").splitlines()
+    lines = document_dataset(kg).serialize(format="nquads").split("\n")  # not splitlines: U+2028 etc. in literals
     return "\n".join(sorted(line for line in lines if line.strip())) + "\n"
 
 
