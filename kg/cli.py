@@ -96,19 +96,15 @@ def _report(graph, report, output: Path, quiet: bool) -> None:
     if quiet:
         return
     stats = graph.stats()
-    notes = []
-    if report.unchanged:
-        notes.append(f"{report.unchanged} unchanged")
-    if report.reused:
-        notes.append(f"{report.reused} reused from earlier builds")
-    if report.replaced:
-        notes.append(f"{report.replaced} replaced")
-    if report.duplicates:
-        notes.append(f"{len(report.duplicates)} duplicates skipped")
-    if report.empty:
-        notes.append(f"{len(report.empty)} empty")
-    if report.removed:
-        notes.append(f"{len(report.removed)} removed")
+    counts = [
+        (report.unchanged, "unchanged"),
+        (report.reused, "reused from earlier builds"),
+        (report.replaced, "replaced"),
+        (len(report.duplicates), "duplicates skipped"),
+        (len(report.empty), "empty"),
+        (len(report.removed), "removed"),
+    ]
+    notes = [f"{n} {what}" for n, what in counts if n]
     typer.echo(
         f"{stats['documents']} documents, {stats['entities']} entities, {stats['facts']} facts "
         f"({stats['evidence']} evidence sentences, {stats['statements']} statements), "
