@@ -295,9 +295,22 @@ def _word_tags(nlp: Language) -> dict[str, str]:
     jieba_tokenizer = getattr(nlp.tokenizer, "jieba", None)
     if jieba_tokenizer is None:
         return {}
-    import jieba.posseg
+    key = str(jieba_tokenizer.dictionary)  # None: jieba's bundled dict.txt
+    if key not in _DICT_TAGS:
+        tags: dict[str, str] = {}
+        with jieba_tokenizer.get_dict_file() as f:
+            for raw in f:
+                parts = raw.decode("utf-8").strip().split(" ")
+                if len(parts) == 3:
+                    tags[parts[0]] = parts[2]
+        _DICT_TAGS[key] = tags
+    return _DICT_TAGS[key]
 
-    return jieba.posseg.POSTokenizer(tokenizer=jieba_tokenizer).word_tag_tab
+
+# dictionary -> the table jieba.posseg.POSTokenizer builds (word -> tag from the "word freq tag"
+# lines), read directly: importing jieba.posseg and building a POSTokenizer cost 2.8 s of every
+# process start, mostly for HMM tables the pipeline never uses.
+_DICT_TAGS: dict[str, dict[str, str]] = {}
 
 
 def _load_crf():
