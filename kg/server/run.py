@@ -54,7 +54,12 @@ def bind(host: str, port: int) -> socket.socket:
 
 def build(graph: Path, settings: Settings, *, log_level: str = "info"):
     """(uvicorn.Server, socket, Engine), ready to run; the caller closes the engine."""
-    import uvicorn
+    try:
+        import jinja2  # noqa: F401
+        import starlette  # noqa: F401
+        import uvicorn
+    except ImportError as err:
+        raise ConfigError(f"kg serve needs the serve extra ({err.name} is not installed)", fix='pip install "kg[serve]"') from None
 
     from kg.server.app import LOOPBACK_HOSTS, create_app
     from kg.server.engine import Engine
