@@ -23,6 +23,7 @@ from kg.model import Document
 from kg.nlp import pipeline
 from kg.nlp.pipeline import analyse, make_nlp
 from kg.text import analysis_view, split_sentences
+from tests.fragments import FRAGMENTS, NASTY
 
 EXAMPLES = int(os.environ.get("KG_HYPOTHESIS_EXAMPLES", "40"))
 SETTINGS = settings(
@@ -31,50 +32,6 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-FRAGMENTS = [
-    "中國電信擁有700多個數據中心",
-    "中国电信现拥有700多个数据中心,3000多个边缘计算中心,51.3万个IDC机架",
-    "360集團-SW(09888)",
-    "集團-SW(09888)",
-    "董事長周鴻禕表示",
-    "360集团创始人、董事长周鸿祎表示,",
-    "OpenAI于2月16日发布了文生视频模型“Sora”。",
-    "模型“Sora”",
-    "“Sora”",
-    "腾讯控股(00700)今日公布业绩。",
-    "中國電信(00728)現擁有",
-    "总算力规模预计将达到6.2Eflops",
-    "國泰君安指出，",
-    "英伟达于3月18日发布了新一代GPU芯片Blackwell平台。",
-    "英偉達的創始人、首席執行官黃仁勳表示,AI需求將持續增長。",
-    "广汇集团在桂林的子公司——广运实业",
-    "大同煤业的控股股东大同集团",
-    "X于2011年1月10日登记成立",
-    "（簡稱MQTV）",
-    "总部位于上海",
-    "1.2萬億元",
-    "ＯｐｅｎＡＩ於２０２４年發佈了Ｓｏｒａ。",
-    "腾讯（００７００）股价上涨！",
-    "600519.SH",
-    "《報告(2024)》",
-    "它建立在DALL·E和GPT模型的研究基础之上",
-    "百度集團-SW",
-    "去年底",
-    "13月45日",
-    "0000年",
-    "十十十个",
-    "99999999999999999999万亿个",
-    "雷军说：“我们明年将推出新品。”随后离场。",
-]
-
-NASTY = [
-    "\u0301", "\u0308", "\u200b", "\u200c", "\u200d", "\u2028", "\u2029", "\ufeff", "\r", "\r\n",
-    "\n", "\t", "\x0b", "\x0c", "\x1c", "\x85", "\x00", "\u3000", "\u00a0", " ",
-    "👨‍👩‍👧", "🇨🇳", "😀", "𠀀", "\U0002a6d6", "０", "９", "（", "）", "，", "。", "！", "？", "；",
-    "“", "”", "「", "」", "『", "』", "《", "》", "、", "…", "...", "·", "-", "—", "%", "％",
-    "(", ")", '"', "'", "<", ">", "&", "\\", "{", "}", "|", "^", "`", "#", "@", "ﬁ", "Ⅻ", "²",
-    "İ", "ß", "ǅ", "\ufdd0", "\uffff", "\U0010ffff", "\ue000",
-]
 
 # Any code point except surrogates (they cannot be encoded as UTF-8, so no input has them).
 unicode_text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
