@@ -30,23 +30,23 @@ def _pairs(view: SentenceView, types: tuple[str, ...]) -> Iterator[tuple[Mention
         yield a, b, view.between(a.end, b.start)
 
 
+def _owns(parent: Mention, child: Mention, s, extractor: str, confidence: float) -> Iterator[Fact]:
+    """parent owns child, and child subsidiaryOf parent: the two directions of one statement."""
+    yield Fact(parent, "owns", child, s, extractor, confidence, modality="asserted")
+    yield Fact(child, "subsidiaryOf", parent, s, extractor, confidence, modality="asserted")
+
+
 @register("ownership.v1")
 def ownership(analysis: Analysis) -> Iterator[Fact]:
     for view in sentences(analysis):
         s = view.sentence
         for a, b, gap in _pairs(view, ORG_TYPES):
             if _SUBSIDIARY.match(gap) or _UNDER.match(gap):
-                yield Fact(a, "owns", b, s, "ownership.v1", 0.75, modality="asserted")
-                yield Fact(b, "subsidiaryOf", a, s, "ownership.v1", 0.75, modality="asserted")
-            elif _PARENT.match(gap):
-                yield Fact(b, "owns", a, s, "ownership.v1", 0.75, modality="asserted")
-                yield Fact(a, "subsidiaryOf", b, s, "ownership.v1", 0.75, modality="asserted")
+                yield from _owns(a, b, s, "ownership.v1", 0.75)
+            elif _PARENT.match(gap) or (_IS.match(gap) and _OF_SUB.match(view.analysis.view, b.end)):
+                yield from _owns(b, a, s, "ownership.v1", 0.75)  # A的控股股东B; A是B的全资子公司
             elif _HOLDER.match(gap):
                 yield Fact(b, "holdsSharesIn", a, s, "ownership.v1", 0.7, modality="asserted")
-            elif _IS.match(gap) and _OF_SUB.match(view.analysis.view, b.end):
-                # B是A的全资子公司
-                yield Fact(b, "owns", a, s, "ownership.v1", 0.75, modality="asserted")
-                yield Fact(a, "subsidiaryOf", b, s, "ownership.v1", 0.75, modality="asserted")
 
 
 # Patterns used with .match(text, pos) carry no ^: it would not anchor at pos.
@@ -77,8 +77,7 @@ def branches(analysis: Analysis) -> Iterator[Fact]:
         for a in orgs:
             for b in orgs:
                 if _branch(a.norm, b.norm, places):
-                    yield Fact(a, "owns", b, view.sentence, "branch.v1", 0.45, modality="asserted")
-                    yield Fact(b, "subsidiaryOf", a, view.sentence, "branch.v1", 0.45, modality="asserted")
+                    yield from _owns(a, b, view.sentence, "branch.v1", 0.45)
 
 
 _FOUNDED_AFTER = re.compile(r"(?:[^，。；,;]{0,24}?)(?:注册|登记|正式|宣告)?(?:成立|创立|创建|组建|注册成立)")
