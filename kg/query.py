@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from pathlib import Path
 
 from rdflib import Literal, URIRef
@@ -89,9 +88,6 @@ def _rows(names: list[str], rows: list[list[str]], fmt: str) -> str:
 # (docs/performance.md). `kg query` therefore loads the file into an in-memory
 # Oxigraph store; KnowledgeGraph.query (the Python API) stays on rdflib.
 
-_OX_FORMATS = {".ttl": "TURTLE", ".nt": "N_TRIPLES", ".nq": "N_QUADS", ".trig": "TRIG", ".jsonld": "JSON_LD"}
-
-
 def open_store(path: Path):
     """An in-memory Oxigraph store holding a graph file (named graphs are queried as one)."""
     import pyoxigraph as ox
@@ -101,7 +97,7 @@ def open_store(path: Path):
     path = Path(path)
     if not path.is_file():
         raise GraphLoadError(f"graph file not found: {path}", fix="run `kg build` first or check the path")
-    fmt = getattr(ox.RdfFormat, _OX_FORMATS.get(path.suffix.lower(), "TURTLE"))
+    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower()) or ox.RdfFormat.TURTLE
     store = ox.Store()
     try:
         store.bulk_load(path=str(path), format=fmt)
@@ -111,10 +107,6 @@ def open_store(path: Path):
             fix="check the file is a graph written by kg (or valid RDF)",
         ) from None
     return store
-
-
-def _prefix_header() -> str:
-    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 
 
 def _ox_short(term) -> str:
@@ -135,13 +127,10 @@ def query_store(store, sparql: str, fmt: str = "table") -> str:
         raise QueryError(f"unknown result format {fmt!r}", fix="choose from " + ", ".join(FORMATS))
     if not sparql.strip():
         raise QueryError("empty SPARQL query", fix="give a query such as 'SELECT * WHERE { ?s ?p ?o } LIMIT 10'")
-    try:
-        result = store.query(_prefix_header() + sparql, use_default_graph_as_union=True)
+    try:  # predeclared prefixes: error positions stay those of the user's query
+        result = store.query(sparql, prefixes={p: str(iri) for p, iri in PREFIXES.items()}, use_default_graph_as_union=True)
     except SyntaxError as err:
-        # positions count the predeclared PREFIX lines: report them in the user's query
-        offset = len(PREFIXES)
-        message = re.sub(r"(\d+):(\d+)", lambda m: f"line {int(m.group(1)) - offset}, column {m.group(2)}", str(err), count=1)
-        raise QueryError(f"invalid SPARQL query: {message}", fix="check the query syntax") from None
+        raise QueryError(f"invalid SPARQL query: {err} (line:column)", fix="check the query syntax") from None
     except (OSError, ValueError, RuntimeError) as err:
         raise QueryError(f"query failed: {err}") from None
     if isinstance(result, ox.QueryBoolean):
