@@ -89,11 +89,12 @@ def analyse_documents(
     if first is None:
         return
     second = next(batches, None)
+    head = [first] if second is None else [first, second]
     if jobs == 1 or second is None:  # one batch: a worker pool would only add start-up time
-        for batch in chain([first] if second is None else [first, second], batches):
+        for batch in chain(head, batches):
             yield from analyse_batch(batch, options)
         return
-    yield from _pool([first, second], batches, options, jobs)
+    yield from _pool(chain(head, batches), options, jobs)
 
 
 def _init_worker() -> None:
@@ -103,24 +104,14 @@ def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _pool(head: list[list[Document]], rest: Iterator[list[Document]], options, jobs: int) -> Iterator[DocResult]:
+def _pool(batches: Iterator[list[Document]], options, jobs: int) -> Iterator[DocResult]:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker) as pool:
         pending: deque = deque()
-        source = iter(head)
-        exhausted = False
 
         def fill() -> None:
-            nonlocal source, exhausted
-            while not exhausted and len(pending) < 2 * jobs:
-                batch = next(source, None)
-                if batch is None:
-                    if source is rest:
-                        exhausted = True
-                        return
-                    source = rest
-                    continue
+            for batch in islice(batches, 2 * jobs - len(pending)):
                 pending.append(pool.submit(analyse_batch, batch, options))
 
         try:
