@@ -29,8 +29,9 @@ def main() -> None:
     resolver = resolver_for(results)
     entities = resolver.entities()
     unique = {id(e): e for e in entities.values()}
-    surfaces = {(type_group(m.type), m.text) for ms in resolver._mentions.values() for m, _, _ in ms}
-    mentions = sum(len(ms) for ms in resolver._mentions.values())
+    every = resolver.mentions()
+    surfaces = {(type_group(m.type), m.text) for m, _, _ in every}
+    mentions = len(every)
     print(f"{len(results)} documents, {mentions} entity mentions")
     print(f"distinct surface forms (type group + text as written): {len(surfaces)}")
     print(f"name keys (script-folded, suffixes stripped):            {len(entities)}")

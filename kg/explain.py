@@ -49,7 +49,7 @@ def explain(out: Path, query: str) -> str:
     lines: list[str] = []
     for e in matches:
         keys = sorted(k for k, v in entities.items() if v is e)
-        mentions = sum(len(resolver._mentions[k]) for k in keys)
+        mentions = sum(len(resolver.mentions(k)) for k in keys)
         types = ", ".join(f"{t} ×{n}" for t, n in e.types.most_common())
         lines.append(f"{KGR[e.path]}  ({e.type}; {mentions} mentions in {len(e.documents)} documents; types seen: {types})")
         if e.codes:
@@ -64,7 +64,7 @@ def explain(out: Path, query: str) -> str:
             forms: Counter = Counter()
             docs: dict[str, set[str]] = defaultdict(set)
             lexicon = False
-            for mention, document, script in resolver._mentions[k]:
+            for mention, document, script in resolver.mentions(k):
                 forms[(mention.text, script)] += 1
                 docs[mention.text].add(document)
                 lexicon |= bool(mention.canonical)

@@ -126,6 +126,12 @@ class Resolver:
                 self._union(owner, key, f"stock code {listing}")
         return key
 
+    def mentions(self, key: str | None = None) -> list[tuple[Mention, str, str]]:
+        """(mention, document, script) of one name key, or of every key."""
+        if key is not None:
+            return list(self._mentions.get(key, ()))
+        return [item for key in sorted(self._mentions) for item in self._mentions[key]]
+
     def _find(self, key: str) -> str:
         while self._parent[key] != key:
             self._parent[key] = self._parent[self._parent[key]]
