@@ -101,6 +101,7 @@ def update(
     final: dict[str, str] = {}  # id -> record hash, of every document the graph will hold
     by_text: dict[str, str] = {}  # text hash -> id
     todo: list[Document] = []  # stored documents to analyse again (pipeline changed)
+    hashes: dict[str, tuple[str, str]] = {}  # id -> (record hash, text hash) of documents sent to analysis
 
     stored = main.hashes() if main is not None else {}
     reuse = main is not None and main.fingerprint == fp
@@ -127,6 +128,7 @@ def update(
                 staging.put_blob(doc_id, rec, text, main.blob(doc_id))
             else:
                 todo.append(main.result(doc_id).document)
+                hashes[doc_id] = (rec, text)
         staging.commit()
 
     from_inputs: dict[str, str] = {}
@@ -165,12 +167,13 @@ def update(
                 staging.put_blob(doc.id, rec, text, main.blob(doc.id))
                 report.reused += 1
                 continue
+            hashes[doc.id] = (rec, text)
             yield doc
 
     last = time.monotonic()
     for result in analyse_documents(pending(), options, jobs=options.jobs, engine=options.engine, scheduler=options.scheduler):
         d = result.document
-        staging.put(d.id, record_hash(d), _text_hash(d), result)
+        staging.put(d.id, *hashes.pop(d.id), result)
         report.analysed += 1
         if progress:
             progress(report.analysed)

@@ -206,3 +206,14 @@ def test_sigkill_mid_build_keeps_the_previous_graph_and_the_rerun_completes(tmp_
     assert rerun.stdout.startswith("200 documents")
     with sqlite3.connect(out / "kg-state.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM docs").fetchone()[0] == 200
+
+
+def test_analyses_of_another_pipeline_are_redone_from_the_stored_texts(inputs, tmp_path, monkeypatch, capsys):
+    out, clean = tmp_path / "o", tmp_path / "clean"
+    kg(["build", str(inputs["A"]), "-o", str(out)], monkeypatch, capsys)
+    with sqlite3.connect(out / "kg-state.sqlite") as db:  # as if kg, its model or a lexicon had changed
+        db.execute("UPDATE meta SET value = 'another pipeline' WHERE key = 'fingerprint'")
+    report = kg(["build", str(inputs["B"]), "--append", "-o", str(out)], monkeypatch, capsys)
+    assert "[4 analysed" in report
+    kg(["build", str(inputs["A"]), str(inputs["B"]), "-o", str(clean)], monkeypatch, capsys)
+    assert ttl(out) == ttl(clean)
