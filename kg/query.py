@@ -14,7 +14,7 @@ from kg.errors import QueryError
 from kg.graph import KnowledgeGraph
 from kg.namespaces import PREFIXES
 
-__all__ = ["read_query", "run_query", "format_result", "FORMATS", "open_store", "query_store"]
+__all__ = ["FORMATS", "format_result", "open_store", "query_store", "read_query", "run_query"]
 
 FORMATS = ("table", "csv", "tsv", "json")
 
@@ -70,8 +70,8 @@ def _rows(names: list[str], rows: list[list[str]], fmt: str) -> str:
         writer.writerow(names)
         writer.writerows(rows)
         return buf.getvalue().rstrip("\n")
-    from rich.table import Table
     from rich.console import Console
+    from rich.table import Table
 
     table = Table(*names, show_lines=False)
     for row in rows:

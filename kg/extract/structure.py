@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 
 from kg.extract.base import SentenceView, register, sentences
 from kg.model import ORG_TYPES, Fact, Mention
@@ -26,7 +27,7 @@ _OF_SUB = re.compile(r"的(?:全资|控股)?(?:子公司|孙公司|附属公司)
 
 def _pairs(view: SentenceView, types: tuple[str, ...]) -> Iterator[tuple[Mention, Mention, str]]:
     ms = [m for m in view.mentions if m.type in types]
-    for a, b in zip(ms, ms[1:]):
+    for a, b in pairwise(ms):
         yield a, b, view.between(a.end, b.start)
 
 
