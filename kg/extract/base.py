@@ -13,10 +13,12 @@ from kg.errors import ConfigError
 from kg.model import AGENT_TYPES, Fact, Mention, Sentence
 from kg.nlp.pipeline import Analysis
 
-__all__ = ["register", "registry", "run_extractors", "SentenceView", "AGENT_TYPES"]
+__all__ = ["AGENT_TYPES", "SentenceView", "register", "registry", "run_extractors"]
 
 Extractor = Callable[[Analysis], Iterator[Fact]]
 _REGISTRY: dict[str, Extractor] = {}
+#: Extractors that run after the others and never replace a fact a rule already stated.
+BACKSTOPS = frozenset({"pairs.v1"})
 
 #: Characters that end a clause inside a sentence (enumeration commas do not).
 CLAUSE_END = re.compile(r"[，,。；;！？!?：:\n]")
@@ -33,7 +35,7 @@ def register(name: str) -> Callable[[Extractor], Extractor]:
 
 
 def registry() -> dict[str, Extractor]:
-    from kg.extract import attribution, quantities, relations, roles, structure  # noqa: F401  (registration)
+    from kg.extract import attribution, pairs, quantities, relations, roles, structure  # noqa: F401  (registration)
 
     return dict(sorted(_REGISTRY.items()))
 
@@ -47,10 +49,12 @@ def run_extractors(analysis: Analysis, names: tuple[str, ...] | None = None) -> 
     if unknown:
         raise ConfigError(f"unknown extractor {unknown[0]!r}", fix="choose from " + ", ".join(available))
     facts: dict[tuple, Fact] = {}
-    for name in names:
+    # the rules first; a backstop (the trained pair classifier) adds only facts no rule stated
+    for name in sorted(names, key=lambda n: n in BACKSTOPS):
+        backstop = name in BACKSTOPS
         for fact in available[name](analysis):
             key = (fact.subject.start, fact.predicate, _obj_key(fact.obj), fact.sentence.start)
-            if key not in facts or facts[key].confidence < fact.confidence:
+            if key not in facts or (not backstop and facts[key].confidence < fact.confidence):
                 facts[key] = fact
     return sorted(facts.values(), key=lambda f: (f.sentence.start, f.subject.start, f.predicate, _obj_key(f.obj)))
 

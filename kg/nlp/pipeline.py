@@ -14,20 +14,20 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import spacy
+from spacy.attrs import IDX, IS_SPACE, LENGTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.attrs import IDX, IS_SPACE, LENGTH
 from spacy.tokens import Doc
 
 from kg.errors import ConfigError
 from kg.model import AGENT_TYPES, ENTITY_TYPES, ORG_TYPES, Document, Mention, Sentence
-from kg.nlp import patterns
+from kg.nlp import coref, patterns
 from kg.nlp.lexicon import Lexicon, load_lexicon
 from kg.nlp.patterns import Candidate
 from kg.nlp.tokenizer import JiebaTokenizer
 from kg.text import LINE_BREAKS, analysis_view, detect_script, split_sentences
 
-__all__ = ["Analysis", "make_nlp", "analyse", "chunk_bounds", "CHUNK_CHARS", "NAME_TYPES"]
+__all__ = ["CHUNK_CHARS", "NAME_TYPES", "Analysis", "analyse", "chunk_bounds", "make_nlp"]
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ COMBINE_POLICIES = ("fill", "extend", "model-first")
 
 
 @Language.factory("kg_mentions", default_config={"lexicons": [], "use_crf": True, "combine": "model-first"})
-def make_mentions(nlp: Language, name: str, lexicons: list[str], use_crf: bool, combine: str) -> "MentionRecognizer":
+def make_mentions(nlp: Language, name: str, lexicons: list[str], use_crf: bool, combine: str) -> MentionRecognizer:
     return MentionRecognizer(nlp, load_lexicon(tuple(lexicons)), use_crf=use_crf, combine=combine)
 
 
@@ -416,6 +416,7 @@ def analyse(nlp: Language, documents: Iterable[Document], *, batch_size: int = 3
             )
             for c in cands
         )
+        mentions = coref.resolve(view, tokens, mentions, text, sentences)
         yield Analysis(
             document=document,
             script=detect_script(text, view),
