@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -81,13 +82,21 @@ def _build_options(lexicon, no_model, jobs, engine, scheduler):
     )
 
 
-def _write_outputs(output: Path):
+def _write_outputs(output: Path, store: Path | None = None, only_if_large: bool = False):
     from kg.export import BUILD_OUTPUTS, export
 
     def write(graph) -> None:
+        from kg.store import AUTO_TRIPLES, DEFAULT_DIR, is_store, write_store
+
         log.info("writing %s", output)
         for name, fmt in BUILD_OUTPUTS.items():
             export(graph, fmt, output / name)
+        if store is not None and (not only_if_large or len(graph) >= AUTO_TRIPLES or is_store(store)):
+            started = time.perf_counter()
+            n = write_store(output / "graph.ttl", store)
+            log.info("loaded %d triples into the Oxigraph store %s in %.1f s", n, store, time.perf_counter() - started)
+        elif store is None and is_store(output / DEFAULT_DIR):
+            shutil.rmtree(output / DEFAULT_DIR)  # stale: `kg query OUTPUT` must not answer from an older graph
 
     return write
 
@@ -125,12 +134,15 @@ def build(
     scheduler: Scheduler = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
     strict: Strict = False,
+    store: Annotated[str, typer.Option("--store", help="Also write an on-disk Oxigraph store that `kg query` and `kg serve` open directly: oxigraph (= OUTPUT/store), oxigraph:DIR, memory (none) or auto (OUTPUT/store from 100,000 triples on, or when one exists).")] = "auto",
 ) -> None:
     """Build the graph and write graph.ttl, graph.html, graph.graphml and triples.csv (and kg-state.sqlite,
     which --append and `kg remove` update)."""
     from kg.incremental import update
     from kg.sources import ReadStats, read_documents, sample_documents
+    from kg.store import parse_store
 
+    store_dir, only_if_large = parse_store(store, output)
     if quiet:
         logging.getLogger().setLevel(logging.WARNING)
     read_stats = ReadStats()
@@ -148,7 +160,8 @@ def build(
 
     graph, report = update(
         output, documents, _build_options(lexicon, no_model, jobs, engine, scheduler),
-        mode="append" if append else "fresh", write=_write_outputs(output), progress=progress,
+        mode="append" if append else "fresh", write=_write_outputs(output, store_dir, only_if_large),
+        progress=progress,
     )
     if read_stats.problems or read_stats.repaired:
         log.warning("%s", read_stats.summary())
@@ -169,7 +182,7 @@ def remove(
 
     graph, report = update(
         output, (), _build_options(lexicon, no_model, jobs, "local", None),
-        mode="remove", remove=doc_ids, write=_write_outputs(output),
+        mode="remove", remove=doc_ids, write=_write_outputs(output, _existing_store(output)),
     )
     _report(graph, report, output, quiet)
 
@@ -221,7 +234,9 @@ def query(
     from kg.query import open_store, query_store, read_query
 
     sparql_text = read_query(sparql)
-    typer.echo(query_store(open_store(_graph_file(graph)), sparql_text, fmt))
+    from kg.store import query_source
+
+    typer.echo(query_store(open_store(query_source(graph)), sparql_text, fmt))
 
 
 @app.command()
@@ -278,6 +293,13 @@ def viz(
 from kg.server.command import serve as _serve
 
 app.command("serve")(_serve)
+
+
+def _existing_store(output: Path) -> Path | None:
+    """OUTPUT/store when an earlier build made it: kept in step with graph.ttl."""
+    from kg.store import DEFAULT_DIR, is_store
+
+    return output / DEFAULT_DIR if is_store(output / DEFAULT_DIR) else None
 
 
 def _graph_file(path: Path) -> Path:

@@ -89,12 +89,16 @@ def _rows(names: list[str], rows: list[list[str]], fmt: str) -> str:
 # Oxigraph store; KnowledgeGraph.query (the Python API) stays on rdflib.
 
 def open_store(path: Path):
-    """An in-memory Oxigraph store holding a graph file (named graphs are queried as one)."""
+    """An Oxigraph store for ``path``: an on-disk store directory opened read-only, or an in-memory
+    store holding a graph file (named graphs are queried as one)."""
     import pyoxigraph as ox
 
     from kg.errors import GraphLoadError
+    from kg.store import is_store, open_read_only
 
     path = Path(path)
+    if is_store(path):
+        return open_read_only(path)
     if not path.is_file():
         raise GraphLoadError(f"graph file not found: {path}", fix="run `kg build` first or check the path")
     fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower()) or ox.RdfFormat.TURTLE

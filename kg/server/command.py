@@ -9,13 +9,13 @@ import typer
 
 
 def serve(
-    graph: Annotated[Path, typer.Argument(help="A graph file (graph.ttl) or a build output directory.")],
+    graph: Annotated[Path, typer.Argument(help="A graph file (graph.ttl), an Oxigraph store directory, or a build output directory (its store/ if built with --store, else graph.ttl).")],
     host: Annotated[str, typer.Option("--host", help="Interface to bind (loopback unless told otherwise).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")] = 8000,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds a SPARQL query may run before it is cancelled (503).")] = 10.0,
     max_results: Annotated[int, typer.Option("--max-results", min=1, help="Rows (SELECT) or triples (CONSTRUCT) per answer; more are cut and the reply says so.")] = 10000,
     max_body: Annotated[int, typer.Option("--max-body", min=1024, help="Largest request body in bytes (413 above).")] = 1_000_000,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Query worker processes (each holds the graph in memory).")] = 2,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Query worker processes (each holds the graph in memory, unless served from an on-disk store).")] = 2,
 ) -> None:
     """Serve a graph: SPARQL 1.1 Protocol at /sparql and a browse UI at / (read-only, offline)."""
     import logging

@@ -126,9 +126,21 @@ class Engine:
 
     def start(self) -> Engine:
         """Snapshot the graph file and start the workers; raises GraphLoadError."""
+        from kg.store import is_store, open_read_only
+
         self._dir = tempfile.mkdtemp(prefix="kg-serve-")
-        snapshot = Path(self._dir) / ("graph" + (self.graph.suffix or ".ttl"))
-        shutil.copyfile(self.graph, snapshot)  # a restarted worker sees the graph the server started with
+        # a restarted worker sees the graph the server started with, whatever rebuilds happen meanwhile
+        if is_store(self.graph):  # an on-disk Oxigraph store: a checkpoint (hard links), opened read-only
+            snapshot = Path(self._dir) / "store"
+            try:
+                open_read_only(self.graph).backup(str(snapshot))
+            except (OSError, RuntimeError) as err:
+                self.close()
+                raise GraphLoadError(f"cannot snapshot the store {self.graph}: {err}",
+                                     fix="rebuild it with `kg build --store oxigraph`") from None
+        else:
+            snapshot = Path(self._dir) / ("graph" + (self.graph.suffix or ".ttl"))
+            shutil.copyfile(self.graph, snapshot)
         self._config = {"path": str(snapshot), "prefixes": self.prefixes, "max_results": self.max_results}
         started = time.perf_counter()
         workers = [self._spawn() for _ in range(self.size)]

@@ -28,9 +28,14 @@ class Settings:
 
 
 def graph_file(path: Path) -> Path:
-    """``graph.ttl`` inside a build directory, or the file itself; InputError when missing."""
-    path = Path(path)
-    file = path / "graph.ttl" if path.is_dir() else path
+    """What to serve: an Oxigraph store directory (given, or OUTPUT/store of a build made with
+    ``--store oxigraph``), else ``graph.ttl`` inside a build directory, or the file itself;
+    InputError when missing."""
+    from kg.store import is_store, query_source
+
+    file = query_source(Path(path))
+    if is_store(file):
+        return file
     if not file.is_file():
         raise InputError(f"graph file not found: {file}", fix="run `kg build` first or give the path of a graph.ttl")
     return file

@@ -135,9 +135,12 @@ def answer(store, prefixes: dict[str, str], max_results: int, query: str, result
 
 
 def load(path: str):
-    """An in-memory pyoxigraph Store bulk-loaded from ``path`` (format by extension, else Turtle)."""
+    """The on-disk store at ``path`` opened read-only, or an in-memory pyoxigraph Store bulk-loaded
+    from the file ``path`` (format by extension, else Turtle)."""
     import pyoxigraph as ox
 
+    if Path(path).is_dir():
+        return ox.Store.read_only(path)
     store = ox.Store()
     fmt = ox.RdfFormat.from_extension(Path(path).suffix.lstrip(".")) or ox.RdfFormat.TURTLE
     store.bulk_load(path=path, format=fmt)

@@ -1,0 +1,99 @@
+"""An on-disk Oxigraph store of the built graph (``kg build --store oxigraph[:DIR]``).
+
+``kg query`` and ``kg serve`` open such a store directly, read-only, instead of parsing
+``graph.ttl`` into memory on every start: on a large graph that is the difference between
+seconds of parsing plus the graph's size in RAM per process, and an open that costs
+milliseconds with pages read on demand (numbers in ``docs/performance.md``).
+
+The store is always rebuilt from the canonical ``graph.ttl`` that the same build wrote, so it
+holds exactly the same triples. It is written next to its destination and swapped in only when
+complete: a killed build leaves the previous store untouched.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from kg.errors import ConfigError, GraphLoadError
+
+__all__ = ["AUTO_TRIPLES", "DEFAULT_DIR", "is_store", "open_read_only", "parse_store", "query_source", "write_store"]
+
+#: Where ``--store oxigraph`` (no directory) puts the store, inside the build output directory.
+DEFAULT_DIR = "store"
+
+
+#: ``--store auto`` (the default) writes OUTPUT/store from this many triples on: below it, parsing
+#: graph.ttl takes under ~0.3 s; at 400 k triples it takes 1.3 s and 170 MB per process, while
+#: opening the store takes 0.02 s and 14 MB (benchmarks/bench_store.py, docs/performance.md).
+AUTO_TRIPLES = 100_000
+
+
+def parse_store(value: str | None, output: Path) -> tuple[Path | None, bool]:
+    """(store directory or None, only-if-large) for a ``--store`` value: ``auto`` -> (OUTPUT/store, True);
+    ``memory`` -> (None, False); ``oxigraph`` -> (OUTPUT/store, False); ``oxigraph:DIR`` -> (DIR, False)."""
+    if value is None or value == "auto":
+        return Path(output) / DEFAULT_DIR, True
+    if value == "memory":
+        return None, False
+    kind, _, where = value.partition(":")
+    if kind != "oxigraph":
+        raise ConfigError(f"unknown store {value!r}",
+                          fix="use --store auto, --store memory, --store oxigraph or --store oxigraph:DIR")
+    return (Path(where) if where else Path(output) / DEFAULT_DIR), False
+
+
+def is_store(path: Path) -> bool:
+    """True for a directory holding an Oxigraph (RocksDB) database."""
+    path = Path(path)
+    return path.is_dir() and (path / "CURRENT").is_file()
+
+
+def write_store(graph_file: Path, target: Path) -> int:
+    """Bulk-load ``graph_file`` into a fresh on-disk store and swap it in at ``target``; triples loaded."""
+    import pyoxigraph as ox
+
+    target = Path(target)
+    if target.exists() and not is_store(target):
+        raise ConfigError(f"{target} exists and is not an Oxigraph store",
+                          fix="choose an empty or new directory for --store oxigraph:DIR")
+    staging = target.with_name(target.name + ".staging")
+    old = target.with_name(target.name + ".old")
+    for leftover in (staging, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    store = ox.Store(str(staging))
+    fmt = ox.RdfFormat.from_extension(Path(graph_file).suffix.lstrip(".").lower()) or ox.RdfFormat.TURTLE
+    store.bulk_load(path=str(graph_file), format=fmt)
+    store.optimize()
+    n = len(store)
+    del store  # closes the database before it is moved
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
+    return n
+
+
+def open_read_only(path: Path):
+    """The store at ``path``, opened read-only; GraphLoadError when it is not one."""
+    import pyoxigraph as ox
+
+    try:
+        return ox.Store.read_only(str(path))
+    except (OSError, RuntimeError) as err:  # RocksDB reports corruption as RuntimeError
+        raise GraphLoadError(f"cannot open the Oxigraph store {path}: {str(err).splitlines()[0] if str(err) else err}",
+                             fix="rebuild it with `kg build --store oxigraph`") from None
+
+
+def query_source(path: Path) -> Path:
+    """What ``kg query`` / ``kg serve`` should open for ``path``: a store directory, the store of a
+    build output directory, else its ``graph.ttl`` (or the file itself)."""
+    path = Path(path)
+    if is_store(path):
+        return path
+    if path.is_dir():
+        return path / DEFAULT_DIR if is_store(path / DEFAULT_DIR) else path / "graph.ttl"
+    return path
