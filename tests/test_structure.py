@@ -30,6 +30,14 @@ CASES = [
      {("蓝海科技有限公司", "foundedOn", "2015年3月2日")}),
     ("华辰电讯股份有限公司（以下简称“华辰电讯”）发布年报。", ("华辰电讯股份有限公司",),
      {("华辰电讯股份有限公司", "shortName", "华辰电讯")}),
+    ("哥伦比亚广播公司(CBS)今日宣布新节目。", ("哥伦比亚广播公司",), {("哥伦比亚广播公司", "shortName", "CBS")}),
+    ("他考上了北京大学（北大）经济系。", ("北京大学",), {("北京大学", "shortName", "北大")}),
+    ("中国登山协会简称\"中国登协\"，成立于1958年。", ("中国登山协会",), {("中国登山协会", "shortName", "中国登协")}),
+    ("星河移动测试中心简称XTC，提供测试服务。", ("星河移动测试中心",), {("星河移动测试中心", "shortName", "XTC")}),
+    ("蓝海科技有限公司注册资本为5000万元。", ("蓝海科技有限公司",), {("蓝海科技有限公司", "registeredCapital", "5000万元")}),
+    ("张华和李明、王强共同创办了星河科技有限公司。", ("张华", "李明", "王强", "星河科技有限公司"),
+     {("张华", "founderOf", "星河科技有限公司"), ("李明", "founderOf", "星河科技有限公司"),
+      ("王强", "founderOf", "星河科技有限公司")}),
     ("与老对手星河电器相比，华辰家电的市场份额仍然较低。", ("星河电器", "华辰家电"), {("星河电器", "competesWith", "华辰家电")}),
     ("星河地产已与华辰银行签订战略合作框架协议。", ("星河地产", "华辰银行"),
      {("星河地产", "signsWith", "华辰银行"), ("星河地产", "cooperatesWith", "华辰银行")}),
@@ -62,3 +70,9 @@ def test_negated_relation_is_not_asserted_in_the_graph():
     g = kg.build([Document(id="n", text="星河集团放弃收购华辰电讯。星河集团推出了大模型“天穹”。")], use_crf=False)
     predicates = {str(r.p).rsplit("#", 1)[-1] for r in g.query("SELECT ?p WHERE { ?a a kg:Assertion ; rdf:predicate ?p }")}
     assert "released" in predicates and "acquires" not in predicates
+
+
+@pytest.mark.parametrize("text", ["北京大学（海淀校区）今日开学。", "华辰电讯(00728)今日公告。", "星河科技（北京）有限公司成立。"])
+def test_brackets_that_are_not_short_names(text):
+    assert not {f for f in facts(text, ("北京大学", "华辰电讯", "星河科技")) if f[1] == "shortName"}
+

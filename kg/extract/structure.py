@@ -84,10 +84,52 @@ def branches(analysis: Analysis) -> Iterator[Fact]:
 _FOUNDED_AFTER = re.compile(r"(?:[^，。；,;]{0,24}?)(?:注册|登记|正式|宣告)?(?:成立|创立|创建|组建|注册成立)")
 _FOUNDED_BEFORE = re.compile(r"^(?:的)?(?:成立|创立|创建|组建)(?:于|在)$")
 _SHORT = re.compile(r"(?:[（(](?:以下)?简称[：:]?\s*[“\"「『]?([^”\"」』）)，,]{1,16}?)[”\"」』]?[）)]|[，,]\s*(?:以下)?简称[“\"「『]([^”\"」』）)，,]{1,16})[”\"」』])")
+#: X简称MTC / X，简称MTC: an unquoted short name right after 简称 (Latin, or up to 8 Han characters).
+_SHORT_BARE = re.compile(
+    r"[，,]?\s*(?:以下)?简称(?:为|是)?[：:]?\s*[“\"「『]?([A-Za-z][A-Za-z0-9&.\-]{1,11}|[\u4e00-\u9fff]{2,8}(?=[”\"」』，,。；;）)\s]|$))")
+#: X（CBS） / X（航天八院）: a bracketed name right after an organisation.
+_PAREN = re.compile(r"\s*[（(]([A-Z][A-Za-z&]{1,7}|[\u4e00-\u9fff]{2,6})[）)]")
+_CAPITAL = re.compile(r"^(?:的)?注册资本(?:金)?(?:为|是|达|共|合计)?[：:]?$")
+#: Y和Z、W共同创建了X: every founder of a list.
+_CO_FOUNDED = re.compile(r"^(?:等人)?(?:共同|联合|一起)(?:创办|创立|创建|创始)(?:了)?$")
 _HQ = re.compile(r"^(?:的)?总部(?:位于|设在|设于|在|座落于|坐落于)$")
 _HQ_BEFORE = re.compile(r"总部(?:位于|设在|设于)$")
 _FOUNDER_IS = re.compile(r"^(?:的)?(?:创始人|创办人)(?:是|为)$")
 _CREATED = re.compile(r"^(?:一手|亲自|先后|于\S{2,12})?(?:创办|创立|创建)(?:了)?$")
+
+
+def _in_order(short: str, name: str) -> bool:
+    """Every character of ``short`` appears in ``name`` in order (北大 / 北京大学, 会宁一中 / 会宁县第一中学)."""
+    pos = 0
+    for ch in short:
+        pos = name.find(ch, pos) + 1
+        if not pos:
+            return False
+    return True
+
+
+def _short_names(analysis: Analysis, m: Mention, s) -> Iterator[Fact]:
+    """shortName facts for the organisation ``m`` from what follows it: （简称X）, ，简称“X”, 简称X,
+    or a bracketed acronym / abbreviation (哥伦比亚广播公司(CBS), 北京大学（北大）)."""
+    text, original = analysis.view, analysis.document.text
+    short = _SHORT.match(text, m.end)
+    if short:
+        group = 1 if short.group(1) else 2
+        yield Fact(m, "shortName", original[short.start(group) : short.end(group)], s, "profile.v1", 0.9,
+                   modality="asserted")
+        return
+    bare = _SHORT_BARE.match(text, m.end)
+    if bare:
+        yield Fact(m, "shortName", original[bare.start(1) : bare.end(1)], s, "profile.v1", 0.8, modality="asserted")
+        return
+    paren = _PAREN.match(text, m.end)
+    if paren:
+        inner = paren.group(1)
+        latin = inner.isascii()
+        if (latin and inner.isupper() and len(inner) >= 2) or (
+                not latin and len(inner) < len(m.norm) and _in_order(inner, m.norm)):
+            yield Fact(m, "shortName", original[paren.start(1) : paren.end(1)], s, "profile.v1", 0.75,
+                       modality="asserted")
 
 
 @register("profile.v1")
@@ -98,11 +140,7 @@ def profile(analysis: Analysis) -> Iterator[Fact]:
         ms = view.mentions
         for i, m in enumerate(ms):
             if m.type in ORG_TYPES:
-                short = _SHORT.match(text, m.end)
-                if short:
-                    group = 1 if short.group(1) else 2
-                    name = analysis.document.text[short.start(group) : short.end(group)]
-                    yield Fact(m, "shortName", name, s, "profile.v1", 0.9, modality="asserted")
+                yield from _short_names(analysis, m, s)
             nxt = ms[i + 1] if i + 1 < len(ms) else None
             if nxt is None:
                 continue
@@ -123,3 +161,11 @@ def profile(analysis: Analysis) -> Iterator[Fact]:
                 yield Fact(nxt, "founderOf", m, s, "profile.v1", 0.85, modality="asserted")
             if m.type == "PERSON" and nxt.type in ORG_TYPES and _CREATED.match(gap):
                 yield Fact(m, "founderOf", nxt, s, "profile.v1", 0.8, modality="asserted")
+            if m.type in ORG_TYPES and nxt.type == "MONEY" and _CAPITAL.match(gap):
+                yield Fact(m, "registeredCapital", nxt.text, s, "profile.v1", 0.85, modality="asserted")
+            if m.type == "PERSON" and nxt.type in ORG_TYPES and _CO_FOUNDED.match(gap):
+                # the people listed right before: 卡尔·蔡司和恩斯特·阿贝、奥托·肖特共同创建了蔡司公司
+                k = i
+                while k >= 0 and ms[k].type == "PERSON" and (k == i or re.fullmatch(r"[和与、及,，]", view.between(ms[k].end, ms[k + 1].start))):
+                    yield Fact(ms[k], "founderOf", nxt, s, "profile.v1", 0.8, modality="asserted")
+                    k -= 1
