@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.errors import GraphLoadError, InputError
 from kg.engine import DocResult, analyse_documents
+from kg.errors import GraphLoadError, InputError
 from kg.graph import KnowledgeGraph, build_graph
 from kg.model import Document, QuantityValue
 from kg.nlp.dates import resolve_date
 
-__all__ = ["Options", "build", "build_documents", "extract", "extract_records", "load", "as_documents"]
+__all__ = ["Options", "as_documents", "build", "build_documents", "extract", "extract_records", "load"]
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,7 @@ class Options:
     jobs: int = 1  # worker processes (kg.engine); the result does not depend on it
     engine: str = "local"  # local | dask
     scheduler: str | None = None  # Dask scheduler address; None starts a LocalCluster
+    segmenter: str = "jieba"  # jieba | jieba-fast (kg.nlp.tokenizer.SEGMENTERS)
 
 
 def as_documents(items: Iterable[str | Document]) -> Iterator[Document]:
@@ -146,12 +147,16 @@ def extract_records(documents: Iterable[Document], options: Options = Options())
                 triple["modality"] = f.modality
             triples.append(triple)
         entities = []
+        anaphors = []
         for m in analysis.mentions:
             record = _span(m)
+            if m.source == "coref":  # 该公司 / 他: a mention of ``entity``, not a name
+                anaphors.append(record)
+                continue
             if m.type == "DATE" and (span := resolve_date(m.norm, analysis.document.date)):
                 record["value"] = span[0] if span[0] == span[1] else f"{span[0]}/{span[1]}"
             entities.append(record)
-        yield {"id": analysis.document.id, "entities": entities, "triples": triples}
+        yield {"id": analysis.document.id, "entities": entities, "anaphors": anaphors, "triples": triples}
 
 
 def extract(texts: Iterable[str | Document], **options) -> list[dict]:

@@ -52,10 +52,17 @@ def main_options(
         raise typer.Exit()
 
 
-def _options(lexicon, no_model):
+def _options(lexicon, no_model, segmenter="jieba"):
     from kg.api import Options
 
-    return Options(lexicons=tuple(str(p) for p in lexicon or ()), use_crf=not no_model)
+    return Options(lexicons=tuple(str(p) for p in lexicon or ()), use_crf=not no_model, segmenter=segmenter)
+
+
+Segmenter = Annotated[
+    str,
+    typer.Option("--segmenter", help="jieba (the reference) or jieba-fast (jieba-fast-dat, C++, the `fast` extra; "
+                                     "same dictionary and algorithm, see docs/performance.md for agreement)."),
+]
 
 
 Jobs = Annotated[
@@ -69,16 +76,19 @@ Scheduler = Annotated[
 ]
 
 
-def _build_options(lexicon, no_model, jobs, engine, scheduler):
+def _build_options(lexicon, no_model, jobs, engine, scheduler, segmenter="jieba"):
     from kg.api import Options
     from kg.engine import default_jobs
+    from kg.nlp.tokenizer import check_segmenter
 
+    check_segmenter(segmenter)  # one clear line now, not one per worker process
     return Options(
         lexicons=tuple(str(p) for p in lexicon or ()),
         use_crf=not no_model,
         jobs=jobs or default_jobs(),
         engine=engine,
         scheduler=scheduler,
+        segmenter=segmenter,
     )
 
 
@@ -134,6 +144,7 @@ def build(
     scheduler: Scheduler = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
     strict: Strict = False,
+    segmenter: Segmenter = "jieba",
     store: Annotated[str, typer.Option("--store", help="Also write an on-disk Oxigraph store that `kg query` and `kg serve` open directly: oxigraph (= OUTPUT/store), oxigraph:DIR, memory (none) or auto (OUTPUT/store from 100,000 triples on, or when one exists).")] = "auto",
 ) -> None:
     """Build the graph and write graph.ttl, graph.html, graph.graphml and triples.csv (and kg-state.sqlite,
@@ -159,7 +170,7 @@ def build(
             log.info("analysed %d documents (%.0f s)", n, time.perf_counter() - started)
 
     graph, report = update(
-        output, documents, _build_options(lexicon, no_model, jobs, engine, scheduler),
+        output, documents, _build_options(lexicon, no_model, jobs, engine, scheduler, segmenter),
         mode="append" if append else "fresh", write=_write_outputs(output, store_dir, only_if_large),
         progress=progress,
     )
@@ -176,12 +187,13 @@ def remove(
     no_model: NoModel = False,
     jobs: Jobs = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
+    segmenter: Segmenter = "jieba",
 ) -> None:
     """Remove documents, their facts and the entities no other document supports, then rewrite the outputs."""
     from kg.incremental import update
 
     graph, report = update(
-        output, (), _build_options(lexicon, no_model, jobs, "local", None),
+        output, (), _build_options(lexicon, no_model, jobs, "local", None, segmenter),
         mode="remove", remove=doc_ids, write=_write_outputs(output, _existing_store(output)),
     )
     _report(graph, report, output, quiet)
@@ -205,6 +217,7 @@ def extract(
     lexicon: Lexicons = None,
     no_model: NoModel = False,
     strict: Strict = False,
+    segmenter: Segmenter = "jieba",
 ) -> None:
     """Print entity mentions and facts per document, offsets into the original text."""
     from kg.api import extract_records
@@ -214,7 +227,7 @@ def extract(
     if fmt not in ("jsonl", "json"):
         raise ConfigError(f"unknown format {fmt!r}", fix="use --format jsonl or --format json")
     read_stats = ReadStats()
-    records = extract_records(read_documents(inputs, strict=strict, stats=read_stats), _options(lexicon, no_model))
+    records = extract_records(read_documents(inputs, strict=strict, stats=read_stats), _options(lexicon, no_model, segmenter))
     if fmt == "json":
         typer.echo(json.dumps(list(records), ensure_ascii=False, indent=2))
     else:

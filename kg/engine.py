@@ -52,7 +52,7 @@ def default_jobs() -> int:
 
 def analyse_batch(documents: list[Document], options) -> list[DocResult]:
     """Analyse documents with the pipeline for ``options`` (loaded once per process)."""
-    nlp = make_nlp(tuple(options.lexicons), options.use_crf)
+    nlp = make_nlp(tuple(options.lexicons), options.use_crf, options.segmenter)
     return [
         DocResult(a.document, a.script, a.mentions, tuple(run_extractors(a, options.extractors)))
         for a in analyse(nlp, documents)

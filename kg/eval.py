@@ -34,7 +34,7 @@ def evaluate_ner(dataset: str, *, split: str = "dev", limit: int | None = None, 
     sentences = datasets.load(dataset, split, data_dir)[:limit]
     texts = [t for t, _ in sentences]
     golds = [spans for _, spans in sentences]
-    make_nlp(tuple(options.lexicons), options.use_crf)  # load once, outside the timing
+    make_nlp(tuple(options.lexicons), options.use_crf, options.segmenter)  # load once, outside the timing
     started = time.perf_counter()
     preds = _predict(texts, options)
     seconds = time.perf_counter() - started
@@ -70,13 +70,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ner.add_argument("--split", default="dev")
     ner.add_argument("--limit", type=int, default=None)
     ner.add_argument("--no-model", action="store_true", help="lexicon + patterns only")
+    ner.add_argument("--segmenter", default="jieba", choices=("jieba", "jieba-fast"))
     ner.add_argument("--no-traditional", action="store_true")
     ner.add_argument("--data-dir", default=None)
     args = parser.parse_args(argv)
     names = ("cluener", "msra", "peoples_daily", "resume", "weibo") if args.dataset == "all" else (args.dataset,)
     for name in names:
         result = evaluate_ner(
-            name, split=args.split, limit=args.limit, options=Options(use_crf=not args.no_model),
+            name, split=args.split, limit=args.limit, options=Options(use_crf=not args.no_model, segmenter=args.segmenter),
             traditional=not args.no_traditional, data_dir=args.data_dir,
         )
         _print(result)

@@ -45,9 +45,22 @@ from kg.api import Options, extract_records
 from kg.model import Document
 
 __all__ = [
-    "FINRE_LABELS", "FINRE_UNDIRECTED", "DUIE_MAP", "FinreRow", "FinreInstance", "parse_finre", "group_finre",
-    "finre_gold_key", "pair_triples", "score_finre", "parse_duie_line", "score_duie", "prf",
-    "evaluate_finre", "evaluate_duie", "main",
+    "DUIE_MAP",
+    "FINRE_LABELS",
+    "FINRE_UNDIRECTED",
+    "FinreInstance",
+    "FinreRow",
+    "evaluate_duie",
+    "evaluate_finre",
+    "finre_gold_key",
+    "group_finre",
+    "main",
+    "pair_triples",
+    "parse_duie_line",
+    "parse_finre",
+    "prf",
+    "score_duie",
+    "score_finre",
 ]
 
 # --------------------------------------------------------------------------- label mappings
@@ -83,7 +96,7 @@ FINRE_LABELS: dict[str, str] = {
 }
 #: Labels with a passive form in relation2id.txt (被X): directed.
 FINRE_PASSIVE = frozenset(
-    "发行 转让 成立 注资 持股 拥有 收购 帮助 借壳 买资 欠款 增持 拟收购 减持 分析 入股".split()
+    ["发行", "转让", "成立", "注资", "持股", "拥有", "收购", "帮助", "借壳", "买资", "欠款", "增持", "拟收购", "减持", "分析", "入股"]
 )
 NO_RELATION, ALIAS = "unknown", "自己"
 #: Predicates FinRE annotates in both directions with the same label (no 被X form): scored undirected.
@@ -313,7 +326,7 @@ def evaluate_finre(*, split: str = "valid", limit: int | None = None, options: O
     instances = group_finre(rows)[:limit]
     docs = [Document(id=f"finre-{i}", text=inst.sentence, hints=((inst.a, hint_type), (inst.b, hint_type)))
             for i, inst in enumerate(instances)]
-    make_nlp(tuple(options.lexicons), options.use_crf)  # load once, outside the timing
+    make_nlp(tuple(options.lexicons), options.use_crf, options.segmenter)  # load once, outside the timing
     started = time.perf_counter()
     records = list(extract_records(docs, options))
     seconds = time.perf_counter() - started
@@ -399,7 +412,7 @@ def evaluate_duie(*, last: int = 1000, limit: int | None = None, hints: bool = F
                                 if x)) if hints else ()
         docs.append(Document(id=f"duie-{i}", text=text, hints=h))
     wanted = {p for p, _ in DUIE_MAP.values()}
-    make_nlp(tuple(options.lexicons), options.use_crf)
+    make_nlp(tuple(options.lexicons), options.use_crf, options.segmenter)
     started = time.perf_counter()
     records = list(extract_records(docs, options))
     seconds = time.perf_counter() - started
@@ -501,10 +514,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hint-type", default=None,
                         help="FinRE: type both hinted names (e.g. COMPANY); default untyped")
     parser.add_argument("--no-model", action="store_true", help="lexicon + patterns only (no CRF)")
+    parser.add_argument("--segmenter", default="jieba", choices=("jieba", "jieba-fast"))
     parser.add_argument("--errors", type=int, default=0, metavar="K", help="print K examples of each error kind")
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args(argv)
-    options = Options(use_crf=not args.no_model)
+    options = Options(use_crf=not args.no_model, segmenter=args.segmenter)
     if args.dataset == "finre":
         print_finre(evaluate_finre(split=args.split, limit=args.limit, options=options, data_dir=args.data_dir,
                                    hint_type=args.hint_type),

@@ -62,7 +62,8 @@ def fingerprint(options) -> str:
             files.append(path)
     lexicons = [Path(p).resolve() for p in options.lexicons]
     config = json.dumps(
-        {"schema": SCHEMA, "crf": options.use_crf, "extractors": options.extractors, "lexicons": [str(p) for p in lexicons]},
+        {"schema": SCHEMA, "crf": options.use_crf, "extractors": options.extractors, "lexicons": [str(p) for p in lexicons],
+         **({"segmenter": options.segmenter} if getattr(options, "segmenter", "jieba") != "jieba" else {})},
         sort_keys=True,
     )
     return hashlib.sha256(f"{config}\n{_files_digest(files)}\n{_files_digest(lexicons)}".encode()).hexdigest()

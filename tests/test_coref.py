@@ -74,7 +74,8 @@ def test_word_boundaries_and_distance():
                                   "騰訊控股公佈了第三季度業績。該公司表示，與京東的合作將繼續深化。"])
 def test_pipeline_attaches_the_anaphor_and_its_claim_to_the_antecedent(text):
     (rec,) = extract_records([Document(id="c", text=text)], Options())
-    anaphor = next(e for e in rec["entities"] if e["text"] in ("该公司", "該公司"))
+    assert not [e for e in rec["entities"] if e["text"] in ("该公司", "該公司")]  # names only
+    anaphor = next(e for e in rec["anaphors"] if e["text"] in ("该公司", "該公司"))
     antecedent = next(e for e in rec["entities"] if e["text"].startswith(("腾讯", "騰訊")))
     assert anaphor["entity"] == antecedent["entity"]
     said = [t for t in rec["triples"] if t["predicate"] in ("states", "predicts")]

@@ -295,7 +295,8 @@ def _word_tags(nlp: Language) -> dict[str, str]:
     jieba_tokenizer = getattr(nlp.tokenizer, "jieba", None)
     if jieba_tokenizer is None:
         return {}
-    key = str(jieba_tokenizer.dictionary)  # None: jieba's bundled dict.txt
+    # None: the backend's bundled dict.txt (jieba-fast-dat ships a larger one than jieba)
+    key = f"{type(jieba_tokenizer).__module__}:{jieba_tokenizer.dictionary}"
     if key not in _DICT_TAGS:
         tags: dict[str, str] = {}
         with jieba_tokenizer.get_dict_file() as f:
@@ -326,10 +327,10 @@ def _load_crf():
 
 
 @lru_cache(maxsize=4)
-def make_nlp(lexicons: tuple[str, ...] = (), use_crf: bool = True) -> Language:
+def make_nlp(lexicons: tuple[str, ...] = (), use_crf: bool = True, segmenter: str = "jieba") -> Language:
     """The pipeline, built once per process and option set."""
     nlp = spacy.blank("zh")
-    nlp.tokenizer = JiebaTokenizer(nlp.vocab, load_lexicon(lexicons).words())
+    nlp.tokenizer = JiebaTokenizer(nlp.vocab, load_lexicon(lexicons).words(), segmenter)
     nlp.add_pipe("kg_mentions", config={"lexicons": list(lexicons), "use_crf": use_crf})
     return nlp
 
