@@ -65,3 +65,9 @@ def test_sample_graph_is_the_same_with_either_backend(tmp_path):
         result = runner.invoke(app, ["build", "-o", str(tmp_path / seg), "-q", "--no-model", "--segmenter", seg])
         assert result.exit_code == 0, result.output
     assert (tmp_path / "jieba" / "graph.ttl").read_bytes() == (tmp_path / "jieba-fast" / "graph.ttl").read_bytes()
+
+
+def test_one_pipeline_per_option_set_however_spelled():
+    from kg.nlp.pipeline import make_nlp
+
+    assert make_nlp() is make_nlp((), True) is make_nlp((), True, "jieba") is make_nlp(lexicons=[], use_crf=1)

@@ -326,9 +326,13 @@ def _load_crf():
     return CRFTagger.load(path)
 
 
-@lru_cache(maxsize=4)
 def make_nlp(lexicons: tuple[str, ...] = (), use_crf: bool = True, segmenter: str = "jieba") -> Language:
-    """The pipeline, built once per process and option set."""
+    """The pipeline, built once per process and option set (however the options are spelled)."""
+    return _make_nlp(tuple(lexicons), bool(use_crf), segmenter)
+
+
+@lru_cache(maxsize=4)
+def _make_nlp(lexicons: tuple[str, ...], use_crf: bool, segmenter: str) -> Language:
     nlp = spacy.blank("zh")
     nlp.tokenizer = JiebaTokenizer(nlp.vocab, load_lexicon(lexicons).words(), segmenter)
     nlp.add_pipe("kg_mentions", config={"lexicons": list(lexicons), "use_crf": use_crf})
