@@ -93,3 +93,29 @@ def test_finre_floor_with_the_classifier():
     result = evaluate_finre(limit=200)
     assert result["scores"]["micro"]["f"] >= 0.35, result["scores"]["micro"]
     assert result["extractors"]["pairs.v1"] > 0
+
+
+def test_rule_confidence_is_the_measured_precision(monkeypatch):
+    from kg.extract import base
+    from kg.model import Fact, Sentence
+
+    table = {"_measurable": ["acquires", "owns"], "finance.v1": {"acquires": {"precision": 0.43}, "*": {"precision": 0.53}},
+             "ownership.v1": {"owns": {"precision": 0.92}}}
+    monkeypatch.setattr(base, "rule_precision", lambda: table)
+    s = Sentence(0, 4, "甲收购乙")
+    a, b = _m("甲", 0, "COMPANY"), _m("乙", 3, "COMPANY")
+    assert base.calibrated(Fact(a, "acquires", b, s, "finance.v1", 0.85, modality="asserted")).confidence == 0.43
+    assert base.calibrated(Fact(a, "acquires", b, s, "finance.v1", 0.85, modality="negated")).confidence == 0.215
+    assert base.calibrated(Fact(a, "owns", b, s, "finance.v1", 0.85, modality="hedged")).confidence == round(0.53 * 0.9, 3)
+    assert base.calibrated(Fact(b, "subsidiaryOf", a, s, "ownership.v1", 0.75, modality="asserted")).confidence == 0.92
+    unmeasured = Fact(a, "released", b, s, "release.v1", 0.85, modality="asserted")
+    assert base.calibrated(unmeasured) is unmeasured
+    assert base.calibrated(Fact(a, "states", b, s, "finance.v1", 0.7)).confidence == 0.7  # not measurable: as set
+
+
+def test_shipped_precision_table_covers_the_finance_rules():
+    from kg.extract.base import rule_precision
+
+    table = rule_precision()
+    assert "acquires" in table["_measurable"] and "released" not in table["_measurable"]
+    assert 0.0 < table["finance.v1"]["*"]["precision"] < 1.0 and table["finance.v1"]["*"]["facts"] >= 50

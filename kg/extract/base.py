@@ -6,8 +6,12 @@ versioned name (``release.v1``); a behaviour change gets a new name.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
 
 from kg.errors import ConfigError
 from kg.model import AGENT_TYPES, Fact, Mention, Sentence
@@ -19,6 +23,33 @@ Extractor = Callable[[Analysis], Iterator[Fact]]
 _REGISTRY: dict[str, Extractor] = {}
 #: Extractors that run after the others and never replace a fact a rule already stated.
 BACKSTOPS = frozenset({"pairs.v1"})
+#: Measured precision per (rule extractor, predicate) on FinRE valid and the DuIE dev slice
+#: (``scripts/calibrate_rules.py``); it replaces the hand-set confidence of those facts.
+PRECISION_FILE = Path(__file__).resolve().parent.parent / "resources" / "models" / "rule-precision.json"
+_MODALITY_FACTOR = {"negated": 0.5, "hedged": 0.9}
+
+
+@lru_cache(maxsize=1)
+def rule_precision() -> dict[str, dict[str, dict]]:
+    if not PRECISION_FILE.is_file():
+        return {}
+    return json.loads(PRECISION_FILE.read_text(encoding="utf-8"))
+
+
+def calibrated(fact: Fact) -> Fact:
+    """``fact`` with its confidence set to the measured precision of its extractor and predicate, or
+    of the extractor as a whole when the predicate was measured too rarely (scaled down for negated
+    and hedged facts); unchanged for what was never measured (release.v1, quantities …)."""
+    precision = rule_precision()
+    predicate = "owns" if fact.predicate == "subsidiaryOf" else fact.predicate  # the converse of one statement
+    if predicate not in precision.get("_measurable", ()):
+        return fact
+    table = precision.get(fact.extractor, {})
+    measured = table.get(predicate) or table.get("*")
+    if measured is None:
+        return fact
+    confidence = round(measured["precision"] * _MODALITY_FACTOR.get(fact.modality or "", 1.0), 3)
+    return fact if confidence == fact.confidence else replace(fact, confidence=confidence)
 
 #: Characters that end a clause inside a sentence (enumeration commas do not).
 CLAUSE_END = re.compile(r"[，,。；;！？!?：:\n]")
@@ -53,6 +84,7 @@ def run_extractors(analysis: Analysis, names: tuple[str, ...] | None = None) -> 
     for name in sorted(names, key=lambda n: n in BACKSTOPS):
         backstop = name in BACKSTOPS
         for fact in available[name](analysis):
+            fact = calibrated(fact)
             key = (fact.subject.start, fact.predicate, _obj_key(fact.obj), fact.sentence.start)
             if key not in facts or (not backstop and facts[key].confidence < fact.confidence):
                 facts[key] = fact

@@ -1,0 +1,102 @@
+"""Measure the precision of each rule extractor's facts and write it as their confidence.
+
+    python scripts/calibrate_rules.py [--data-dir ../shared/data] [--min-support 5]
+
+Runs the whole pipeline (as ``kg eval re`` does) on FinRE valid (names as untyped hints; a fact
+between the two names with a FinRE-mapped predicate is right when it is in the gold) and on the
+DuIE dev slice (last 1,000 lines; a fact of a covered predicate is right when a gold triple of
+that predicate matches leniently, one text containing the other: DuIE's gold is not exhaustive,
+so this is a lower bound). For every (extractor, predicate) with at least ``--min-support``
+measured facts, and pooled per extractor (``*``), it writes the Laplace-smoothed precision
+(right + 1) / (facts + 2) to ``kg/resources/models/rule-precision.json``, which
+:func:`kg.extract.base.run_extractors` uses as the facts' confidence (times 0.5 for negated,
+0.9 for hedged facts). ``pairs.v1`` is calibrated by its own training script and skipped here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kg.api import Options, extract_records  # noqa: E402
+from kg.datasets import default_data_dir  # noqa: E402
+from kg.eval_re import (  # noqa: E402
+    _PREDICATE_LABEL, DUIE_MAP, _canonical, _lenient_equal, _match_name, _object_text, group_finre,
+    parse_duie_line, parse_finre,
+)
+from kg.extract.base import PRECISION_FILE  # noqa: E402
+from kg.model import Document  # noqa: E402
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--min-support", type=int, default=5)
+    args = parser.parse_args(argv)
+    data = Path(args.data_dir or default_data_dir())
+    right, seen = Counter(), Counter()
+    # uncalibrated: measure the rules as written, not as the previous table scaled them
+    options = Options()
+    import importlib
+
+    importlib.import_module("kg.extract.base").rule_precision = lambda: {}
+
+    instances = group_finre(parse_finre((data / "finre" / "valid.txt").read_text(encoding="utf-8").splitlines()))
+    docs = [Document(id=f"f{i}", text=x.sentence, hints=((x.a, None), (x.b, None))) for i, x in enumerate(instances)]
+    for inst, rec in zip(instances, extract_records(docs, options)):
+        for t in rec["triples"]:
+            if t["extractor"] == "pairs.v1" or "start" not in t["object"] or t["predicate"] not in _PREDICATE_LABEL:
+                continue
+            if t.get("modality") == "negated":
+                continue
+            s, o = _match_name(t["subject"]["text"], (inst.a, inst.b)), _match_name(t["object"]["text"], (inst.a, inst.b))
+            if not s or not o or s == o:
+                continue
+            key = (t["extractor"], t["predicate"])
+            seen[key] += 1
+            right[key] += _canonical(t["predicate"], s, o) in inst.gold
+
+    lines = [ln for ln in (data / "duie2" / "train_sample_5000.json").read_text(encoding="utf-8").splitlines()
+             if ln.strip()][-1000:]
+    parsed = [parse_duie_line(ln) for ln in lines]
+    wanted = {p for p, _ in DUIE_MAP.values()}
+    docs = [Document(id=f"d{i}", text=text) for i, (text, _, _) in enumerate(parsed)]
+    for (_, gold, _), rec in zip(parsed, extract_records(docs, options)):
+        for t in rec["triples"]:
+            if t["extractor"] == "pairs.v1" or t["predicate"] not in wanted or t.get("modality") == "negated":
+                continue
+            s, o = t["subject"]["text"].strip(), _object_text(t["object"]).strip()
+            key = (t["extractor"], t["predicate"])
+            seen[key] += 1
+            right[key] += any(g[0] == t["predicate"] and _lenient_equal(g[1], s) and _lenient_equal(g[2], o) for g in gold)
+
+    # pooled per extractor ("*"), the fallback for predicates measured too rarely
+    for (extractor, _), n in list(seen.items()):
+        seen[extractor, "*"] += n
+    for (extractor, predicate), k in list(right.items()):
+        if predicate != "*":
+            right[extractor, "*"] += k
+    table: dict[str, dict] = {}
+    print(f"{'extractor':<16}{'predicate':<22}{'facts':>7}{'right':>7}{'raw':>6}{'smoothed':>10}")
+    for key in sorted(seen):
+        n, k = seen[key], right[key]
+        smoothed = (k + 1) / (n + 2)  # Laplace: 11/11 right is not a certainty
+        print(f"{key[0]:<16}{key[1]:<22}{n:7d}{k:7d}{k / n:6.2f}{smoothed:10.2f}"
+              + ("" if n >= args.min_support else "  (too few: the extractor's pooled value applies)"))
+        if n >= args.min_support:
+            table.setdefault(key[0], {})[key[1]] = {"precision": round(smoothed, 2), "facts": n, "right": k}
+    # the pooled value stands in only for predicates these datasets can measure
+    table["_measurable"] = sorted(set(_PREDICATE_LABEL) | wanted)
+    PRECISION_FILE.write_text(json.dumps(table, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {PRECISION_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
