@@ -24,14 +24,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.api import Options, extract_records  # noqa: E402
-from kg.datasets import default_data_dir  # noqa: E402
-from kg.eval_re import (  # noqa: E402
-    _PREDICATE_LABEL, DUIE_MAP, _canonical, _lenient_equal, _match_name, _object_text, group_finre,
-    parse_duie_line, parse_finre,
+from kg.api import Options, extract_records
+from kg.datasets import default_data_dir
+from kg.eval_re import (
+    _PREDICATE_LABEL,
+    DUIE_MAP,
+    _canonical,
+    _lenient_equal,
+    _match_name,
+    _object_text,
+    group_finre,
+    parse_duie_line,
+    parse_finre,
 )
-from kg.extract.base import PRECISION_FILE  # noqa: E402
-from kg.model import Document  # noqa: E402
+from kg.extract.base import PRECISION_FILE
+from kg.model import Document
 
 
 def main(argv=None) -> int:
@@ -45,7 +52,7 @@ def main(argv=None) -> int:
     options = Options()
     import importlib
 
-    importlib.import_module("kg.extract.base").rule_precision = lambda: {}
+    importlib.import_module("kg.extract.base").rule_precision = dict
 
     instances = group_finre(parse_finre((data / "finre" / "valid.txt").read_text(encoding="utf-8").splitlines()))
     docs = [Document(id=f"f{i}", text=x.sentence, hints=((x.a, None), (x.b, None))) for i, x in enumerate(instances)]
