@@ -38,6 +38,13 @@ CASES = [
     ("张华和李明、王强共同创办了星河科技有限公司。", ("张华", "李明", "王强", "星河科技有限公司"),
      {("张华", "founderOf", "星河科技有限公司"), ("李明", "founderOf", "星河科技有限公司"),
       ("王强", "founderOf", "星河科技有限公司")}),
+    ("Sora由OpenAI发布。", (), {("OpenAI", "released", "Sora")}),
+    ("优酷土豆被阿里巴巴收购。", ("优酷土豆", "阿里巴巴"), {("阿里巴巴", "acquires", "优酷土豆")}),
+    ("星河科技获腾讯投资。", ("星河科技", "腾讯"), {("腾讯", "investsIn", "星河科技")}),
+    ("腾讯、阿里巴巴和京东均宣布投资星河科技。", ("腾讯", "阿里巴巴", "京东", "星河科技"),
+     {("腾讯", "investsIn", "星河科技"), ("阿里巴巴", "investsIn", "星河科技"), ("京东", "investsIn", "星河科技")}),
+    ("华为与中国移动、中国电信签署了合作协议。", (),
+     {("华为", "signsWith", "中国移动"), ("华为", "signsWith", "中国电信")}),
     ("与老对手星河电器相比，华辰家电的市场份额仍然较低。", ("星河电器", "华辰家电"), {("星河电器", "competesWith", "华辰家电")}),
     ("星河地产已与华辰银行签订战略合作框架协议。", ("星河地产", "华辰银行"),
      {("星河地产", "signsWith", "华辰银行"), ("星河地产", "cooperatesWith", "华辰银行")}),
@@ -75,4 +82,16 @@ def test_negated_relation_is_not_asserted_in_the_graph():
 @pytest.mark.parametrize("text", ["北京大学（海淀校区）今日开学。", "华辰电讯(00728)今日公告。", "星河科技（北京）有限公司成立。"])
 def test_brackets_that_are_not_short_names(text):
     assert not {f for f in facts(text, ("北京大学", "华辰电讯", "星河科技")) if f[1] == "shortName"}
+
+
+def test_two_parties_joined_by_yu_are_not_a_list():
+    got = facts("华为与中国移动签署了合作协议。")
+    assert ("华为", "signsWith", "中国移动") in got
+    assert not any(s == "中国移动" and o == "华为" for s, _, o in got if _ != "signsWith")
+
+
+@pytest.mark.parametrize("text", ["华为与中国移动签署了合作协议。", "華為與中國移動簽署了合作協議。"])
+def test_a_model_span_inside_a_lexicon_name_does_not_split_it(text):
+    record = kg.extract([text])[0]  # CRF on: it tags 中国 as a place inside 中国移动
+    assert {(e["text"], e["type"]) for e in record["entities"]} >= {(text[3:7], "COMPANY")}
 

@@ -88,7 +88,59 @@ def run_extractors(analysis: Analysis, names: tuple[str, ...] | None = None) -> 
             key = (fact.subject.start, fact.predicate, _obj_key(fact.obj), fact.sentence.start)
             if key not in facts or (not backstop and facts[key].confidence < fact.confidence):
                 facts[key] = fact
+    for fact in distribute(analysis, list(facts.values())):
+        key = (fact.subject.start, fact.predicate, _obj_key(fact.obj), fact.sentence.start)
+        facts.setdefault(key, fact)
     return sorted(facts.values(), key=lambda f: (f.sentence.start, f.subject.start, f.predicate, _obj_key(f.obj)))
+
+
+#: Between two members of a list of names: 腾讯、阿里巴巴和京东.
+_LIST_SEP = re.compile(r"^(?:、|，?(?:和|及|以及|与)|、(?:和|及|以及))$")
+
+
+def _lists(analysis: Analysis, sentence: Sentence) -> list[list[Mention]]:
+    """Chains of two or more names of one kind joined by 、 (the last joiner may be 和/及/与, after a
+    、), so the 与 of 华为与中国移动、中国电信签署 stays a relation between the parties, not a list."""
+    ms = [m for m in analysis.mentions_within(sentence.start, sentence.end) if m.source != "coref"]
+    chains, current, has_comma = [], [], False
+    for m in ms:
+        sep = analysis.view[current[-1].end:m.start] if current else ""
+        # 和 / 与 close a list begun with 、 (A、B和C); before any 、 they join two parties (A与B签署)
+        if current and _group(m) == _group(current[-1]) and _LIST_SEP.match(sep) and ("、" in sep or has_comma):
+            has_comma = True
+            current.append(m)
+            continue
+        if len(current) > 1 and has_comma:
+            chains.append(current)
+        current, has_comma = [m], False
+    if len(current) > 1 and has_comma:
+        chains.append(current)
+    return chains
+
+
+def _group(m: Mention) -> str:
+    return "org" if m.type in ("COMPANY", "ORG", "GOV") else m.type
+
+
+def distribute(analysis: Analysis, facts: list[Fact]) -> Iterator[Fact]:
+    """A fact about one member of a list holds for every member: 腾讯、阿里巴巴和京东均宣布投资星河科技
+    (the rule saw 京东) -> all three invest; 华为与中国移动、中国电信签署 -> both sign with 华为."""
+    by_sentence: dict[int, list[list[Mention]]] = {}
+    for fact in facts:
+        if not isinstance(fact.obj, Mention) or fact.claim is not None:
+            continue
+        s = fact.sentence
+        if s.start not in by_sentence:
+            by_sentence[s.start] = _lists(analysis, s)
+        for chain in by_sentence[s.start]:
+            if fact.subject in chain and fact.obj not in chain:
+                for other in chain:
+                    if other is not fact.subject and other.norm != fact.obj.norm:
+                        yield replace(fact, subject=other)
+            elif fact.obj in chain and fact.subject not in chain:
+                for other in chain:
+                    if other is not fact.obj and other.norm != fact.subject.norm:
+                        yield replace(fact, obj=other)
 
 
 def _obj_key(obj) -> tuple:

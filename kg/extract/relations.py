@@ -59,6 +59,9 @@ JOINT = (
 # A (adverbs) 与/和/同/跟 B: 双汇国际宣布已与中国银行签订…
 _WITH = re.compile(r"^(?:[已将正式宣布今日近日日前再次首次共同也还]{0,6})(?:与|和|同|跟)$")
 _PLANNED = re.compile(r"拟|计划|将|准备|有意|打算|筹划")
+#: OBJECT 由/被/获 SUBJECT TRIGGER: the passive shapes news uses.
+_PASSIVE = re.compile(r"^(?:已|将|正式|近日|今日|日前)?(?:是由|由|被|获得?)$")
+_ADVERBS = re.compile(r"^[已将正式宣布今日近日日前再次首次共同所独家全资]{0,6}$")
 
 
 def _fact(view: SentenceView, s: Mention, predicate: str, o: Mention, name: str, gap: int) -> Fact:
@@ -97,6 +100,13 @@ def _triggered(analysis: Analysis, triggers: tuple[Trigger, ...], name: str) -> 
                     if obj.norm == subject.norm:
                         continue
                     yield _fact(view, subject, predicate, obj, name, gap or t_start - subject.end)
+                if gap is None:
+                    # passive: Sora由OpenAI发布, 优酷被阿里巴巴收购, 星河科技获腾讯投资
+                    before = view.mentions_in(c_start, subject.start, trig.object_types)
+                    if before and before[-1].norm != subject.norm and _PASSIVE.match(
+                            view.between(before[-1].end, subject.start)) and _ADVERBS.match(
+                            view.between(subject.end, t_start)):
+                        yield _fact(view, subject, predicate, before[-1], name, t_start - subject.end)
 
 
 @register("release.v1")

@@ -242,8 +242,8 @@ def combine(text: str, chosen: list[Candidate], model: list[Candidate], policy: 
             continue
         if any(c.source == "hint" or c.type not in replaceable or c.code for c in hit):
             continue
-        if any((c.start, c.end) == (m.start, m.end) and c.source == "lexicon" for c in hit):
-            continue  # the curated lexicon keeps its type and canonical name for its own span
+        if any(c.start <= m.start and m.end <= c.end and c.source == "lexicon" for c in hit):
+            continue  # the curated lexicon keeps its span, type and canonical name (中国移动, not 中国 + 移动)
         if sum(c.source == "lexicon" for c in hit) > 1:
             continue  # one model span swallowing several known names is a run-on (Sora依旧符合AI缩尺律)
         contained = all(m.start <= c.start and c.end <= m.end for c in hit) and any(
