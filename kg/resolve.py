@@ -117,7 +117,7 @@ class Resolver:
         key = self.key_of(mention)
         self._parent.setdefault(key, key)
         self._mentions[key].append((mention, document, script))
-        if mention.source != "coref" and (mention.source == "lexicon" or mention.canonical):
+        if not mention.source.endswith("coref") and (mention.source == "lexicon" or mention.canonical):
             self._lexicon_keys.add(key)
         if mention.code and type_group(mention.type) == "org":
             listing = code_key(mention.code)
@@ -157,7 +157,7 @@ class Resolver:
             for k in members:
                 for mention, document, script in self._mentions[k]:
                     entity.types[mention.type] += 1
-                    if mention.source != "coref":  # 该公司 / 其 name nothing: no label, no alias
+                    if not mention.source.endswith("coref"):  # 该公司 / 其 / 公司 name nothing: no label, no alias
                         entity.surfaces[script][mention.text] += 1
                     entity.norms[mention.canonical or mention.norm] += 1
                     entity.documents.add(document)

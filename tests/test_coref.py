@@ -94,3 +94,27 @@ def test_sample_article_model_anaphors_resolve_to_sora():
     got = {(m.text, m.canonical) for m in analysis.mentions if m.source == "coref" and m.text in ("該模型", "它")}
     assert got == {("該模型", "Sora"), ("它", "Sora")}, got
     assert analysis_view(text) == analysis.view
+
+
+def test_a_bare_company_noun_tagged_as_a_name_takes_the_antecedents_identity():
+    view = "腾讯控股公布了业绩。公司表示将加大投入，子公司也将跟进。"
+    words = ["腾讯控股", "公布", "了", "业绩", "。", "公司", "表示", "将", "加大", "投入", "，", "子公司", "也", "将",
+             "跟进", "。"]
+    ms = [_m(view, "腾讯控股", "COMPANY"), Mention(10, 12, "公司", "COMPANY", "公司", "crf"),
+          Mention(21, 24, "子公司", "COMPANY", "子公司", "crf")]
+    got = {(m.text, m.source, m.canonical) for m in coref.resolve(view, _tokens(view, words), ms, view)}
+    assert ("公司", "crf+coref", "腾讯控股") in got  # keeps its span (Resume annotates it), not its name
+    assert ("子公司", "crf", None) in got  # names no particular company: left as recognised
+    alone = "公司表示将加大投入。"
+    lone = [Mention(0, 2, "公司", "COMPANY", "公司", "crf")]
+    assert coref.resolve(alone, _tokens(alone, ["公司", "表示", "将", "加大", "投入", "。"]), lone, alone) == tuple(lone)
+
+
+def test_resolved_company_nouns_give_no_label():
+    from kg.resolve import Resolver
+
+    r = Resolver()
+    r.add(Mention(0, 4, "腾讯控股", "COMPANY", "腾讯控股", "crf"), "d", "zh-Hans")
+    r.add(Mention(10, 12, "公司", "COMPANY", "公司", "crf+coref", canonical="腾讯控股"), "d", "zh-Hans")
+    (entity,) = {id(e): e for e in r.entities().values()}.values()
+    assert set(entity.surfaces["zh-Hans"]) == {"腾讯控股"}

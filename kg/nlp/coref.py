@@ -6,7 +6,9 @@ says 该公司, and entity resolution puts it on the antecedent's node. The ante
 nearest compatible mention before the anaphor, at most :data:`WINDOW` characters back; an anaphor
 with none is left alone. Compatibility is by type:
 
-* organisation nouns (该公司, 该集团, 该行, 该机构, 该企业, 该银行, 公司方面) -> COMPANY / ORG / GOV;
+* organisation nouns (该公司, 该集团, 该行, 该机构, 该企业, 该银行, 公司方面) -> COMPANY / ORG / GOV,
+  and a bare 公司 / 本公司 / 集团 that the recogniser tagged as a company (公司将加大投入); a bare
+  子公司 / 上市公司 so tagged is dropped (it names no particular company);
 * product nouns (该模型, 该产品, 该应用, 该软件, 该系统, 这一模型, 这款产品) -> PRODUCT;
 * 他 / 她 -> PERSON (not the 他 of 其他); 它 -> PRODUCT or an organisation, when it opens a
   sentence or follows a speech verb; 其 (a word of its own, not 其中 / 尤其) -> a person or an
@@ -36,6 +38,11 @@ _NOMINAL = (
     (re.compile(r"该(?:公司|集团|企业|机构|银行|行|券商|基金)|公司方面"), ORG_TYPES),
     (re.compile(r"该(?:模型|产品|应用|软件|系统|手机|芯片|车型|游戏)|这一模型|这款(?:产品|模型|应用|手机|芯片)"), ("PRODUCT",)),
 )
+#: Common nouns the recogniser may take for a name: True = refers to the company in question
+#: (公司表示 / 本集团), False = names no particular company (子公司, 上市公司).
+_GENERIC = {"公司": True, "本公司": True, "集团": True, "本集团": True, "该集团": True, "公司方面": True,
+            "子公司": False, "母公司": False, "上市公司": False, "控股子公司": False, "全资子公司": False,
+            "分公司": False, "总公司": False, "有限公司": False, "股份公司": False, "集团公司": False}
 #: Nominal anaphors whose antecedent's name must say what they are (该行 is a bank).
 _NAMED = {"该行": re.compile(r"行"), "该银行": re.compile(r"行"), "该基金": re.compile(r"基金"),
           "该券商": re.compile(r"证券|券商")}
@@ -103,32 +110,39 @@ def resolve(view: str, tokens: Sequence[tuple[int, int]], mentions: Sequence[Men
     failing that, the nearest.
     Resolved anaphors count as mentions of their antecedent, so a chain (Sora … 它 … 该模型)
     stays on one entity."""
-    found = anaphors(view, tokens)
+    # the recogniser sometimes tags a bare common noun as a company (公司将…, 本集团): it refers to
+    # the company being talked about. Resolved, it keeps its span (datasets such as Resume annotate
+    # it) but takes the antecedent's identity (source "<layer>+coref")
+    generic = {m.start: m for m in mentions if _GENERIC.get(m.norm) and m.source not in ("lexicon", "hint")}
+    if generic:
+        mentions = [m for m in mentions if m.start not in generic]
+    found = sorted(anaphors(view, tokens) + [(m.start, m.end, ORG_TYPES) for m in generic.values()])
     if not found or not mentions:
-        return tuple(mentions)
+        return tuple(sorted((*mentions, *generic.values()), key=lambda m: m.start))
     pool = list(mentions)  # grows with resolved anaphors, kept sorted
     starts = [m.start for m in pool]
-    added: list[Mention] = []
     for start, end, types in found:
+        original = generic.get(start)
         i = bisect_left(starts, start)
-        if i < len(pool) and pool[i].start < end or i > 0 and pool[i - 1].end > start:
+        if original is None and (i < len(pool) and pool[i].start < end or i > 0 and pool[i - 1].end > start):
             continue  # part of a name already (该公司 inside a title, 其 inside a name)
         anaphor = view[start:end]
         before = [m for m in pool[max(0, i - 60):i] if start - m.end <= WINDOW and _fits(m, types, anaphor)]
-        if not before:
+        if before:
+            # the nearest subject-like name (opening its clause), else the nearest one that does not
+            # merely modify a noun (DALL·E 3的技术), else the nearest
+            subjects = [m for m in before if _opens_clause(view, m.start)]
+            heads = [m for m in before if not view.startswith("的", m.end)]
+            antecedent = (subjects or heads or before)[-1]
+            mention = Mention(
+                start=start, end=end, text=text[start:end], type=antecedent.type, norm=anaphor,
+                source=f"{original.source}+coref" if original else "coref",
+                canonical=antecedent.canonical or antecedent.norm, code=antecedent.code,
+            )
+        elif original is not None:
+            mention = original  # unresolved: stays what the recogniser said
+        else:
             continue
-        # the nearest subject-like name (opening its clause), else the nearest one that does not
-        # merely modify a noun (DALL·E 3的技术), else the nearest
-        subjects = [m for m in before if _opens_clause(view, m.start)]
-        heads = [m for m in before if not view.startswith("的", m.end)]
-        antecedent = (subjects or heads or before)[-1]
-        mention = Mention(
-            start=start, end=end, text=text[start:end], type=antecedent.type, norm=anaphor, source="coref",
-            canonical=antecedent.canonical or antecedent.norm, code=antecedent.code,
-        )
-        added.append(mention)
         pool.insert(i, mention)
         starts.insert(i, start)
-    if not added:
-        return tuple(mentions)
     return tuple(pool)
