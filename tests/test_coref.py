@@ -118,3 +118,24 @@ def test_resolved_company_nouns_give_no_label():
     r.add(Mention(10, 12, "公司", "COMPANY", "公司", "crf+coref", canonical="腾讯控股"), "d", "zh-Hans")
     (entity,) = {id(e): e for e in r.entities().values()}.values()
     assert set(entity.surfaces["zh-Hans"]) == {"腾讯控股"}
+
+
+def test_no_fact_is_about_a_subsidiary_in_general():
+    from kg.extract.base import run_extractors
+    from kg.nlp.pipeline import Analysis
+
+    text = "腾讯控股旗下子公司收购了星河科技。"
+    ms = (Mention(0, 4, "腾讯控股", "COMPANY", "腾讯控股", "lexicon"), Mention(6, 9, "子公司", "COMPANY", "子公司", "crf"),
+          Mention(12, 16, "星河科技", "COMPANY", "星河科技", "hint"))
+    from kg.model import Document, Sentence
+
+    analysis = Analysis(Document(id="s", text=text), "zh-Hans", text, (Sentence(0, len(text), text),),
+                        tuple(_tokens(text, ["腾讯控股", "旗下", "子公司", "收购", "了", "星河科技", "。"])), ms)
+    def about_subsidiary(facts):
+        return [f for f in facts if "子公司" in (f.subject.text, getattr(f.obj, "text", ""))]
+
+    assert not about_subsidiary(run_extractors(analysis))
+    # the same mention from the lexicon (a user's choice) is a name like any other
+    named = Analysis(analysis.document, analysis.script, text, analysis.sentences, analysis.tokens,
+                     (ms[0], Mention(6, 9, "子公司", "COMPANY", "子公司", "lexicon"), ms[2]))
+    assert about_subsidiary(run_extractors(named))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kg.errors import ConfigError
 from kg.model import AGENT_TYPES, Fact, Mention, Sentence
+from kg.nlp.coref import names_nothing
 from kg.nlp.pipeline import Analysis
 
 __all__ = ["AGENT_TYPES", "SentenceView", "register", "registry", "run_extractors"]
@@ -91,7 +92,10 @@ def run_extractors(analysis: Analysis, names: tuple[str, ...] | None = None) -> 
     for fact in distribute(analysis, list(facts.values())):
         key = (fact.subject.start, fact.predicate, _obj_key(fact.obj), fact.sentence.start)
         facts.setdefault(key, fact)
-    return sorted(facts.values(), key=lambda f: (f.sentence.start, f.subject.start, f.predicate, _obj_key(f.obj)))
+    # "子公司 owns …": a fact about a common noun the recogniser took for a name says nothing
+    kept = (f for f in facts.values() if not names_nothing(f.subject)
+            and not (isinstance(f.obj, Mention) and names_nothing(f.obj)))
+    return sorted(kept, key=lambda f: (f.sentence.start, f.subject.start, f.predicate, _obj_key(f.obj)))
 
 
 #: Between two members of a list of names: 腾讯、阿里巴巴和京东.

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 from kg.model import ORG_TYPES, Mention, Sentence
 
-__all__ = ["WINDOW", "anaphors", "resolve"]
+__all__ = ["WINDOW", "anaphors", "names_nothing", "resolve"]
 
 #: How far back (characters) an antecedent may be.
 WINDOW = 200
@@ -91,6 +91,12 @@ def _opens_clause(view: str, start: int) -> bool:
     if cut is None:
         return start <= 3
     return len(lead) - cut - 1 <= 3
+
+
+def names_nothing(mention: Mention) -> bool:
+    """A common noun the recogniser took for a name that refers to no particular company
+    (子公司, 上市公司): it may stay a span for NER, but no fact should be about it."""
+    return _GENERIC.get(mention.norm) is False and mention.source not in ("lexicon", "hint")
 
 
 def _fits(mention: Mention, types: tuple[str, ...], anaphor: str) -> bool:
