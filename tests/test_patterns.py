@@ -208,3 +208,21 @@ def test_quoted_products(text, expected):
 )
 def test_latin_names(text, expected):
     assert [(text[c.start : c.end], c.type) for c in patterns.latin_names(text)] == expected
+
+
+@pytest.mark.parametrize(("text", "product"), [
+    ("OpenAI将发布GPT-5。", "GPT-5"), ("Anthropic推出Claude 3.5。", "Claude 3.5"), ("Sora 2今日上线。", "Sora 2"),
+    ("Sora 2024年发布。", "Sora"), ("GPT 10亿用户。", "GPT"), ("OpenAI發布了GPT-4o。", "GPT-4o"),
+])
+def test_a_version_after_a_lexicon_product_belongs_to_the_name(text, product):
+    import kg
+
+    record = kg.extract([text])[0]
+    assert product in {e["text"] for e in record["entities"] if e["type"] == "PRODUCT"}, record["entities"]
+
+
+def test_a_model_span_swallowing_an_announcing_verb_is_no_name():
+    from kg.nlp.pipeline import _plausible
+
+    assert not _plausible("阿里发布Qwen2.5") and not _plausible("腾讯表示")
+    assert _plausible("Qwen2.5") and _plausible("阿里巴巴集团")

@@ -98,7 +98,10 @@ class MentionRecognizer:
         for match_id, start, end in self.matcher(doc):
             span = doc[start:end]
             entry = self.lexicon.entries[doc.vocab.strings[match_id]]
-            cands.append(Candidate(span.start_char, span.end_char, entry.type, "lexicon", entry.canonical))
+            end, canonical = span.end_char, entry.canonical
+            if entry.type == "PRODUCT" and (version := _VERSION.match(text, end)) and text[end - 1].isascii():
+                end, canonical = version.end(), None  # GPT-5 is not GPT: the surface is the name
+            cands.append(Candidate(span.start_char, end, entry.type, "lexicon", canonical))
         cands.extend(patterns.dates(text))
         cands.extend(patterns.numbers(text))
         cands.extend(patterns.stock_codes(text, tokens))
@@ -196,9 +199,18 @@ def select(cands: Iterable[Candidate]) -> list[Candidate]:
 _UNBALANCED = re.compile(rf"[，。；！？、,;!?…{LINE_BREAKS}]")
 
 
+#: Verbs of announcing and saying that a model span swallowed (阿里发布Qwen2.5, 腾讯表示): no name.
+_VERB_INSIDE = re.compile(r"发布|推出|宣布|表示|认为|指出|称将|预计")
+
+
+#: A version right after a Latin product name from the lexicon: GPT-5, Claude 3.5, Gemini2, Llama 3.1.
+#: Not a year, an amount or a count (Sora 2024年, GPT 10亿).
+_VERSION = re.compile(r"(?:-\d+(?:\.\d+)*[a-zA-Z]{0,3}|\s?\d{1,2}(?:\.\d+)?[a-zA-Z]{0,2})(?![A-Za-z0-9.%年月日亿万号个])")
+
+
 def _plausible(name: str) -> bool:
-    """A name has no clause punctuation, no line break and balanced brackets."""
-    if _UNBALANCED.search(name):
+    """A name has no clause punctuation, no line break, balanced brackets and no announcing verb."""
+    if _UNBALANCED.search(name) or _VERB_INSIDE.search(name):
         return False
     return name.count("(") == name.count(")") and name.count("（") == name.count("）")
 
