@@ -115,6 +115,8 @@ def main() -> None:
     parser.add_argument("corpus", type=Path, help="JSONL documents (benchmarks/corpus.py)")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--no-model", action="store_true")
+    parser.add_argument("--segmenter", nargs="+", default=["jieba"], choices=("jieba", "jieba-fast"),
+                        help="build once per segmenter backend (and per --jobs)")
     parser.add_argument("--queries", type=int, default=20, help="runs per canned query")
     parser.add_argument("--work", type=Path, default=None, help="where builds go (default: a temp dir)")
     args = parser.parse_args()
@@ -129,15 +131,17 @@ def main() -> None:
     rows = [("bare jieba.lcut, 1 core (the floor)", floor_s, None, floor_rate, 1.0, None)]
     work = args.work or Path(tempfile.mkdtemp(prefix="kgbench-"))
     built = None
-    for jobs in args.jobs:
-        out = work / f"jobs{jobs}"
-        cmd = [sys.executable, "-m", "kg.cli", "build", str(args.corpus), "-o", str(out), "--jobs", str(jobs), "--quiet"]
+    for segmenter, jobs in [(s, j) for s in args.segmenter for j in args.jobs]:
+        out = work / f"{segmenter}-jobs{jobs}"
+        cmd = [sys.executable, "-m", "kg.cli", "build", str(args.corpus), "-o", str(out), "--jobs", str(jobs), "--quiet",
+               "--segmenter", segmenter, "--store", "memory"]
         if args.no_model:
             cmd.append("--no-model")
         for stale in ("kg-state.sqlite", "kg-state.staging.sqlite"):
             (out / stale).unlink(missing_ok=True)  # measure analysis, not reuse
         wall, rss, _ = run_measured(cmd)
-        rows.append((f"kg build --jobs {jobs}" + (" --no-model" if args.no_model else ""), wall, None, chars / wall, chars / wall / floor_rate, rss))
+        name = f"kg build --jobs {jobs}" + (f" --segmenter {segmenter}" if segmenter != "jieba" else "")
+        rows.append((name + (" --no-model" if args.no_model else ""), wall, None, chars / wall, chars / wall / floor_rate, rss))
         print(f"  {rows[-1][0]}: {wall:.1f} s, {chars / wall:,.0f} chars/s, peak RSS {rss / 1024:.0f} MB", flush=True)
         built = out
     print("\n| run | seconds | chars/s | × floor | peak RSS |\n|---|---|---|---|---|")
