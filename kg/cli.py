@@ -53,9 +53,8 @@ def main_options(
 
 
 def _options(lexicon, no_model, segmenter="jieba"):
-    from kg.api import Options
-
-    return Options(lexicons=tuple(str(p) for p in lexicon or ()), use_crf=not no_model, segmenter=segmenter)
+    """Options for a one-process command (extract)."""
+    return _build_options(lexicon, no_model, 1, "local", None, segmenter)
 
 
 Segmenter = Annotated[
@@ -245,10 +244,9 @@ def query(
 ) -> None:
     """Run a SPARQL query (kg:, kgr:, rdfs:, skos:, schema:, prov:, dcterms: are predeclared)."""
     from kg.query import open_store, query_store, read_query
-
-    sparql_text = read_query(sparql)
     from kg.store import query_source
 
+    sparql_text = read_query(sparql)
     typer.echo(query_store(open_store(query_source(graph)), sparql_text, fmt))
 
 

@@ -50,9 +50,15 @@ __all__ = [
     "FINRE_UNDIRECTED",
     "FinreInstance",
     "FinreRow",
+    "duie_key",
+    "duie_lines",
+    "duie_match",
     "evaluate_duie",
     "evaluate_finre",
+    "finre_correct",
+    "finre_documents",
     "finre_gold_key",
+    "finre_instances",
     "group_finre",
     "main",
     "pair_triples",
@@ -314,18 +320,43 @@ def score_finre(instances: Sequence[FinreInstance], records: Sequence[dict]) -> 
     }
 
 
+def _finre_rows(split: str, data_dir=None) -> list[FinreRow]:
+    from kg.datasets import default_data_dir
+
+    path = Path(data_dir or default_data_dir()) / "finre" / f"{split}.txt"
+    return parse_finre(path.read_text(encoding="utf-8").splitlines())
+
+
+def finre_instances(split: str = "valid", data_dir=None) -> list[FinreInstance]:
+    """The grouped instances of FinRE's ``split`` file (``valid`` = the dev split)."""
+    return group_finre(_finre_rows(split, data_dir))
+
+
+def finre_documents(instances: Sequence[FinreInstance], hint_type: str | None = None) -> list[Document]:
+    """One document per instance, its two names passed as entity hints (typed ``hint_type``)."""
+    return [Document(id=f"finre-{i}", text=inst.sentence, hints=((inst.a, hint_type), (inst.b, hint_type)))
+            for i, inst in enumerate(instances)]
+
+
+def finre_correct(inst: FinreInstance, predicate: str, subject: str, obj: str) -> bool | None:
+    """Whether a triple (surface texts) is one of ``inst``'s gold triples; None when it is not a
+    FinRE-mapped triple between the instance's two names (it is then not scored)."""
+    names = (inst.a, inst.b)
+    s, o = _match_name(subject, names), _match_name(obj, names)
+    if predicate not in _PREDICATE_LABEL or s is None or o is None or s == o:
+        return None
+    return _canonical(predicate, s, o) in inst.gold
+
+
 def evaluate_finre(*, split: str = "valid", limit: int | None = None, options: Options = Options(),
                    data_dir=None, hint_type: str | None = None) -> dict:
     """``hint_type`` None (the default) passes untyped hints, as a JSONL watch-list without types does;
     a type (e.g. COMPANY) types both names, to see what the extractors do when the types are right."""
-    from kg.datasets import default_data_dir
     from kg.nlp.pipeline import make_nlp
 
-    path = Path(data_dir or default_data_dir()) / "finre" / f"{split}.txt"
-    rows = parse_finre(path.read_text(encoding="utf-8").splitlines())
+    rows = _finre_rows(split, data_dir)
     instances = group_finre(rows)[:limit]
-    docs = [Document(id=f"finre-{i}", text=inst.sentence, hints=((inst.a, hint_type), (inst.b, hint_type)))
-            for i, inst in enumerate(instances)]
+    docs = finre_documents(instances, hint_type)
     make_nlp(tuple(options.lexicons), options.use_crf, options.segmenter)  # load once, outside the timing
     started = time.perf_counter()
     records = list(extract_records(docs, options))
@@ -385,8 +416,7 @@ def score_duie(golds: Sequence[Sequence[tuple]], preds: Sequence[Sequence[tuple]
         strict_tp += gset & pset
         unmatched = set(gset)
         for p in sorted(pset):
-            hit = next((g for g in sorted(unmatched) if g[0] == p[0] and _lenient_equal(g[1], p[1])
-                        and _lenient_equal(g[2], p[2])), None)
+            hit = duie_match(sorted(unmatched), *p)
             if hit is not None:
                 unmatched.discard(hit)
                 lenient_tp.append(p)
@@ -397,14 +427,30 @@ def score_duie(golds: Sequence[Sequence[tuple]], preds: Sequence[Sequence[tuple]
             "errors": errors}
 
 
-def evaluate_duie(*, last: int = 1000, limit: int | None = None, hints: bool = False,
-                  options: Options = Options(), data_dir=None) -> dict:
+def duie_lines(data_dir=None) -> list[str]:
+    """The non-blank lines of the DuIE 2.0 sample (the last 1,000 are the dev slice)."""
     from kg.datasets import default_data_dir
-    from kg.nlp.pipeline import make_nlp
 
     path = Path(data_dir or default_data_dir()) / "duie2" / "train_sample_5000.json"
-    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    parsed = [parse_duie_line(ln) for ln in lines[-last:]][:limit]
+    return [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
+def duie_key(triple: dict) -> tuple[str, str, str]:
+    """(predicate, subject text, object text) of a ``kg extract`` triple, as DuIE gold is written."""
+    return (triple["predicate"], triple["subject"]["text"].strip(), _object_text(triple["object"]).strip())
+
+
+def duie_match(gold: Iterable[tuple[str, str, str]], predicate: str, subject: str, obj: str) -> tuple | None:
+    """The gold triple a predicted one matches leniently (one text contains the other), if any."""
+    return next((g for g in gold if g[0] == predicate and _lenient_equal(g[1], subject) and _lenient_equal(g[2], obj)),
+                None)
+
+
+def evaluate_duie(*, last: int = 1000, limit: int | None = None, hints: bool = False,
+                  options: Options = Options(), data_dir=None) -> dict:
+    from kg.nlp.pipeline import make_nlp
+
+    parsed = [parse_duie_line(ln) for ln in duie_lines(data_dir)[-last:]][:limit]
     docs = []
     for i, (text, gold, raw) in enumerate(parsed):
         # typed gold hints for the covered triples (untyped ones would default to CONCEPT)
@@ -423,7 +469,7 @@ def evaluate_duie(*, last: int = 1000, limit: int | None = None, hints: bool = F
         for t in rec["triples"]:
             if t["predicate"] in wanted and t.get("modality") != "negated":
                 fired[t["extractor"], t["predicate"]] += 1
-                key = (t["predicate"], t["subject"]["text"].strip(), _object_text(t["object"]).strip())
+                key = duie_key(t)
                 if key not in keys:
                     keys.append(key)
         preds.append(keys)

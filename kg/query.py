@@ -89,28 +89,11 @@ def _rows(names: list[str], rows: list[list[str]], fmt: str) -> str:
 # Oxigraph store; KnowledgeGraph.query (the Python API) stays on rdflib.
 
 def open_store(path: Path):
-    """An Oxigraph store for ``path``: an on-disk store directory opened read-only, or an in-memory
-    store holding a graph file (named graphs are queried as one)."""
-    import pyoxigraph as ox
+    """An Oxigraph store for ``path`` (:func:`kg.store.open_graph`: a store directory read-only,
+    or a graph file loaded into memory)."""
+    from kg.store import open_graph
 
-    from kg.errors import GraphLoadError
-    from kg.store import is_store, open_read_only
-
-    path = Path(path)
-    if is_store(path):
-        return open_read_only(path)
-    if not path.is_file():
-        raise GraphLoadError(f"graph file not found: {path}", fix="run `kg build` first or check the path")
-    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower()) or ox.RdfFormat.TURTLE
-    store = ox.Store()
-    try:
-        store.bulk_load(path=str(path), format=fmt)
-    except (SyntaxError, ValueError, OSError) as err:
-        raise GraphLoadError(
-            f"cannot parse {path}: {str(err).splitlines()[0] if str(err) else type(err).__name__}",
-            fix="check the file is a graph written by kg (or valid RDF)",
-        ) from None
-    return store
+    return open_graph(path)
 
 
 def _ox_short(term) -> str:

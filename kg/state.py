@@ -63,7 +63,7 @@ def fingerprint(options) -> str:
     lexicons = [Path(p).resolve() for p in options.lexicons]
     config = json.dumps(
         {"schema": SCHEMA, "crf": options.use_crf, "extractors": options.extractors, "lexicons": [str(p) for p in lexicons],
-         **({"segmenter": options.segmenter} if getattr(options, "segmenter", "jieba") != "jieba" else {})},
+         "segmenter": options.segmenter},
         sort_keys=True,
     )
     return hashlib.sha256(f"{config}\n{_files_digest(files)}\n{_files_digest(lexicons)}".encode()).hexdigest()

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from kg.errors import ConfigError, GraphLoadError
 
-__all__ = ["AUTO_TRIPLES", "DEFAULT_DIR", "is_store", "open_read_only", "parse_store", "query_source", "write_store"]
+__all__ = ["AUTO_TRIPLES", "DEFAULT_DIR", "is_store", "open_graph", "open_read_only", "parse_store", "query_source",
+           "write_store"]
 
 #: Where ``--store oxigraph`` (no directory) puts the store, inside the build output directory.
 DEFAULT_DIR = "store"
@@ -64,8 +65,7 @@ def write_store(graph_file: Path, target: Path) -> int:
             shutil.rmtree(leftover)
     target.parent.mkdir(parents=True, exist_ok=True)
     store = ox.Store(str(staging))
-    fmt = ox.RdfFormat.from_extension(Path(graph_file).suffix.lstrip(".").lower()) or ox.RdfFormat.TURTLE
-    store.bulk_load(path=str(graph_file), format=fmt)
+    store.bulk_load(path=str(graph_file), format=_rdf_format(graph_file))
     store.optimize()
     n = len(store)
     del store  # closes the database before it is moved
@@ -75,6 +75,35 @@ def write_store(graph_file: Path, target: Path) -> int:
     if old.exists():
         shutil.rmtree(old)
     return n
+
+
+def _rdf_format(path: Path):
+    """Oxigraph's format for a graph file, by extension (Turtle when unknown)."""
+    import pyoxigraph as ox
+
+    return ox.RdfFormat.from_extension(Path(path).suffix.lstrip(".").lower()) or ox.RdfFormat.TURTLE
+
+
+def open_graph(path: Path):
+    """An Oxigraph store for ``path``: an on-disk store directory opened read-only, or an
+    in-memory store holding a graph file (named graphs are queried as one); GraphLoadError
+    naming the problem otherwise."""
+    import pyoxigraph as ox
+
+    path = Path(path)
+    if is_store(path):
+        return open_read_only(path)
+    if not path.is_file():
+        raise GraphLoadError(f"graph file not found: {path}", fix="run `kg build` first or check the path")
+    store = ox.Store()
+    try:
+        store.bulk_load(path=str(path), format=_rdf_format(path))
+    except (SyntaxError, ValueError, OSError) as err:
+        raise GraphLoadError(
+            f"cannot parse {path}: {str(err).splitlines()[0] if str(err) else type(err).__name__}",
+            fix="check the file is a graph written by kg (or valid RDF)",
+        ) from None
+    return store
 
 
 def open_read_only(path: Path):

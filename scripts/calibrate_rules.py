@@ -25,17 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kg.api import Options, extract_records
-from kg.datasets import default_data_dir
 from kg.eval_re import (
-    _PREDICATE_LABEL,
     DUIE_MAP,
-    _canonical,
-    _lenient_equal,
-    _match_name,
-    _object_text,
-    group_finre,
+    FINRE_LABELS,
+    duie_key,
+    duie_lines,
+    duie_match,
+    finre_correct,
+    finre_documents,
+    finre_instances,
     parse_duie_line,
-    parse_finre,
 )
 from kg.extract.base import PRECISION_FILE
 from kg.model import Document
@@ -46,7 +45,6 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--min-support", type=int, default=5)
     args = parser.parse_args(argv)
-    data = Path(args.data_dir or default_data_dir())
     right, seen = Counter(), Counter()
     # uncalibrated: measure the rules as written, not as the previous table scaled them
     options = Options()
@@ -54,34 +52,29 @@ def main(argv=None) -> int:
 
     importlib.import_module("kg.extract.base").rule_precision = dict
 
-    instances = group_finre(parse_finre((data / "finre" / "valid.txt").read_text(encoding="utf-8").splitlines()))
-    docs = [Document(id=f"f{i}", text=x.sentence, hints=((x.a, None), (x.b, None))) for i, x in enumerate(instances)]
-    for inst, rec in zip(instances, extract_records(docs, options)):
-        for t in rec["triples"]:
-            if t["extractor"] == "pairs.v1" or "start" not in t["object"] or t["predicate"] not in _PREDICATE_LABEL:
-                continue
-            if t.get("modality") == "negated":
-                continue
-            s, o = _match_name(t["subject"]["text"], (inst.a, inst.b)), _match_name(t["object"]["text"], (inst.a, inst.b))
-            if not s or not o or s == o:
-                continue
-            key = (t["extractor"], t["predicate"])
-            seen[key] += 1
-            right[key] += _canonical(t["predicate"], s, o) in inst.gold
+    def rules(records):  # asserted rule triples (the classifier calibrates itself)
+        for t in records["triples"]:
+            if t["extractor"] != "pairs.v1" and t.get("modality") != "negated":
+                yield t
 
-    lines = [ln for ln in (data / "duie2" / "train_sample_5000.json").read_text(encoding="utf-8").splitlines()
-             if ln.strip()][-1000:]
-    parsed = [parse_duie_line(ln) for ln in lines]
+    instances = finre_instances("valid", args.data_dir)
+    for inst, rec in zip(instances, extract_records(finre_documents(instances), options)):
+        for t in rules(rec):
+            if "start" not in t["object"]:
+                continue  # a quantity or a literal: not a FinRE relation
+            verdict = finre_correct(inst, t["predicate"], t["subject"]["text"], t["object"]["text"])
+            if verdict is not None:
+                seen[t["extractor"], t["predicate"]] += 1
+                right[t["extractor"], t["predicate"]] += verdict
+
+    parsed = [parse_duie_line(ln) for ln in duie_lines(args.data_dir)[-1000:]]
     wanted = {p for p, _ in DUIE_MAP.values()}
-    docs = [Document(id=f"d{i}", text=text) for i, (text, _, _) in enumerate(parsed)]
+    docs = [Document(id=f"duie-{i}", text=text) for i, (text, _, _) in enumerate(parsed)]
     for (_, gold, _), rec in zip(parsed, extract_records(docs, options)):
-        for t in rec["triples"]:
-            if t["extractor"] == "pairs.v1" or t["predicate"] not in wanted or t.get("modality") == "negated":
-                continue
-            s, o = t["subject"]["text"].strip(), _object_text(t["object"]).strip()
-            key = (t["extractor"], t["predicate"])
-            seen[key] += 1
-            right[key] += any(g[0] == t["predicate"] and _lenient_equal(g[1], s) and _lenient_equal(g[2], o) for g in gold)
+        for t in rules(rec):
+            if t["predicate"] in wanted:
+                seen[t["extractor"], t["predicate"]] += 1
+                right[t["extractor"], t["predicate"]] += duie_match(gold, *duie_key(t)) is not None
 
     # pooled per extractor ("*"), the fallback for predicates measured too rarely
     for (extractor, _), n in list(seen.items()):
@@ -99,7 +92,7 @@ def main(argv=None) -> int:
         if n >= args.min_support:
             table.setdefault(key[0], {})[key[1]] = {"precision": round(smoothed, 2), "facts": n, "right": k}
     # the pooled value stands in only for predicates these datasets can measure
-    table["_measurable"] = sorted(set(_PREDICATE_LABEL) | wanted)
+    table["_measurable"] = sorted(set(FINRE_LABELS.values()) | wanted)
     PRECISION_FILE.write_text(json.dumps(table, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {PRECISION_FILE}")
     return 0

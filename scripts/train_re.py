@@ -31,13 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.datasets import default_data_dir
-from kg.eval_re import (
-    FINRE_UNDIRECTED,
-    group_finre,
-    parse_duie_line,
-    parse_finre,
-)
+from kg.eval_re import FINRE_UNDIRECTED, duie_lines, finre_correct, finre_documents, finre_instances, parse_duie_line
 from kg.extract.base import SentenceView
 from kg.extract.pairs import (
     FEATURE_VERSION,
@@ -70,18 +64,15 @@ def _features(analysis, a, b):
     if b.start < a.start:
         a, b = b, a
     sent = next(s for s in analysis.sentences if s.start <= a.start and b.end <= s.end)
-    between = sum(1 for m in analysis.mentions_within(a.end, b.start))
+    between = len(analysis.mentions_within(a.end, b.start))
     tokens = sentence_tokens(analysis, sent.start, sent.end)
     return pair_features(analysis.view, tokens, sent.start, sent.end, a, b, between)
 
 
-def finre_examples(nlp, data_dir: Path) -> list[tuple[list[str], str]]:
-    rows = parse_finre((data_dir / "finre" / "train.txt").read_text(encoding="utf-8").splitlines())
-    instances = group_finre(rows)
-    docs = [Document(id=f"finre-train-{i}", text=inst.sentence, hints=((inst.a, None), (inst.b, None)))
-            for i, inst in enumerate(instances)]
+def finre_examples(nlp, data_dir) -> list[tuple[list[str], str]]:
+    instances = finre_instances("train", data_dir)
     out, missing = [], 0
-    for inst, analysis in zip(instances, analyse(nlp, docs)):
+    for inst, analysis in zip(instances, analyse(nlp, finre_documents(instances))):
         ma, mb = _find(analysis.mentions, inst.a), _find(analysis.mentions, inst.b)
         best = None
         for x in ma:
@@ -110,9 +101,8 @@ def finre_examples(nlp, data_dir: Path) -> list[tuple[list[str], str]]:
     return out
 
 
-def duie_examples(nlp, data_dir: Path) -> list[tuple[list[str], str]]:
-    lines = [ln for ln in (data_dir / "duie2" / "train_sample_5000.json").read_text(encoding="utf-8").splitlines()
-             if ln.strip()][:DUIE_TRAIN_LINES]
+def duie_examples(nlp, data_dir) -> list[tuple[list[str], str]]:
+    lines = duie_lines(data_dir)[:DUIE_TRAIN_LINES]
     parsed = [parse_duie_line(ln) for ln in lines]
     docs = [Document(id=f"duie-train-{i}", text=text) for i, (text, _, _) in enumerate(parsed)]
     out, found, gold_n = [], 0, 0
@@ -141,45 +131,32 @@ def duie_examples(nlp, data_dir: Path) -> list[tuple[list[str], str]]:
 EDGES = (0.8, 0.6, 0.45)
 
 
-def calibrate(nlp, model: PairModel, data_dir: Path) -> list[list[float]]:
+def calibrate(nlp, model: PairModel, data_dir) -> list[list[float]]:
     """Precision of the classifier's own facts on FinRE valid per probability bucket, made monotone
-    (pool adjacent violators): rows (lowest probability, precision), highest bucket first."""
-    from kg.eval_re import _PREDICATE_LABEL, _canonical, _match_name
+    (isotonic regression weighted by the facts per bucket): rows (lowest probability, precision),
+    highest bucket first."""
+    from sklearn.isotonic import IsotonicRegression
+
     from kg.extract.base import sentences
     from kg.extract.pairs import classify
 
-    rows = parse_finre((data_dir / "finre" / "valid.txt").read_text(encoding="utf-8").splitlines())
-    instances = group_finre(rows)
-    docs = [Document(id=f"cal-{i}", text=x.sentence, hints=((x.a, None), (x.b, None))) for i, x in enumerate(instances)]
+    instances = finre_instances("valid", data_dir)
     edges = [e for e in EDGES if e > model.thresholds["*"]] + [model.thresholds["*"]]
-    hits = [[0, 0] for _ in edges]
-    for inst, analysis in zip(instances, analyse(nlp, docs)):
+    right, facts = [0] * len(edges), [0] * len(edges)
+    for inst, analysis in zip(instances, analyse(nlp, finre_documents(instances))):
         for view in sentences(analysis):
             for subj, predicate, obj, p in classify(model, view):
-                if predicate not in _PREDICATE_LABEL:
-                    continue
-                names = (inst.a, inst.b)
-                s, o = _match_name(subj.text, names), _match_name(obj.text, names)
-                if not s or not o or s == o:
-                    continue
-                k = next(i for i, e in enumerate(edges) if p >= e)
-                hits[k][0] += _canonical(predicate, s, o) in inst.gold
-                hits[k][1] += 1
-    # pool adjacent violators, from the lowest bucket up: precision must not fall as probability rises
-    blocks = [[h[0], h[1], [e]] for e, h in zip(edges, hits)][::-1]
-    merged: list = []
-    for b in blocks:
-        merged.append(b)
-        while len(merged) > 1 and merged[-2][0] / max(merged[-2][1], 1) > merged[-1][0] / max(merged[-1][1], 1):
-            top = merged.pop()
-            merged[-1] = [merged[-1][0] + top[0], merged[-1][1] + top[1], merged[-1][2] + top[2]]
-    table = []
-    for tp, n, es in merged:
-        for e in es:
-            table.append([e, round(tp / n, 2) if n else e])
-    table.sort(reverse=True)
+                verdict = finre_correct(inst, predicate, subj.text, obj.text)
+                if verdict is not None:
+                    k = next(i for i, e in enumerate(edges) if p >= e)
+                    right[k] += verdict
+                    facts[k] += 1
+    measured = [(e, r / n, n) for e, r, n in zip(edges, right, facts) if n]
+    iso = IsotonicRegression().fit([e for e, _, _ in measured], [p for _, p, _ in measured],
+                                   sample_weight=[n for _, _, n in measured])
+    table = [[e, round(float(p), 2)] for e, p in zip(edges, iso.predict(edges))]
     print("calibration on FinRE valid (lowest probability, precision, facts): " + ", ".join(
-        f"{e} {p} ({h[1]})" for (e, p), h in zip(table, hits)), file=sys.stderr)
+        f"{e} {p} ({n})" for (e, p), n in zip(table, facts)), file=sys.stderr)
     return table
 
 
@@ -197,7 +174,7 @@ def main(argv=None) -> int:
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
-    data_dir = Path(args.data_dir or default_data_dir())
+    data_dir = args.data_dir
     started = time.perf_counter()
     if args.cache and Path(args.cache).exists():
         examples = [tuple(x) for x in json.loads(Path(args.cache).read_text(encoding="utf-8"))]

@@ -139,3 +139,12 @@ def test_no_fact_is_about_a_subsidiary_in_general():
     named = Analysis(analysis.document, analysis.script, text, analysis.sentences, analysis.tokens,
                      (ms[0], Mention(6, 9, "子公司", "COMPANY", "子公司", "lexicon"), ms[2]))
     assert about_subsidiary(run_extractors(named))
+
+
+def test_a_recognised_nominal_anaphor_is_resolved_once():
+    view = "腾讯控股公布了业绩。该集团表示将加大投入。"
+    words = ["腾讯控股", "公布", "了", "业绩", "。", "该集团", "表示", "将", "加大", "投入", "。"]
+    ms = [_m(view, "腾讯控股", "COMPANY"), Mention(10, 13, "该集团", "COMPANY", "该集团", "crf")]
+    got = coref.resolve(view, _tokens(view, words), ms, view)
+    assert [(m.text, m.source, m.canonical) for m in got] == [("腾讯控股", "test", None), ("该集团", "crf+coref", "腾讯控股")]
+

@@ -11,14 +11,15 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import lru_cache
-from pathlib import Path
 
 from kg.errors import ConfigError
 from kg.model import AGENT_TYPES, Fact, Mention, Sentence
 from kg.nlp.coref import names_nothing
 from kg.nlp.pipeline import Analysis
+from kg.resolve import type_group
+from kg.resources import resource_path
 
-__all__ = ["AGENT_TYPES", "SentenceView", "register", "registry", "run_extractors"]
+__all__ = ["AGENT_TYPES", "MODALITY_FACTOR", "SentenceView", "register", "registry", "run_extractors"]
 
 Extractor = Callable[[Analysis], Iterator[Fact]]
 _REGISTRY: dict[str, Extractor] = {}
@@ -26,8 +27,9 @@ _REGISTRY: dict[str, Extractor] = {}
 BACKSTOPS = frozenset({"pairs.v1"})
 #: Measured precision per (rule extractor, predicate) on FinRE valid and the DuIE dev slice
 #: (``scripts/calibrate_rules.py``); it replaces the hand-set confidence of those facts.
-PRECISION_FILE = Path(__file__).resolve().parent.parent / "resources" / "models" / "rule-precision.json"
-_MODALITY_FACTOR = {"negated": 0.5, "hedged": 0.9}
+PRECISION_FILE = resource_path("models", "rule-precision.json")
+#: How much a negated or hedged statement of a fact is worth next to an asserted one.
+MODALITY_FACTOR = {"asserted": 1.0, "hedged": 0.9, "negated": 0.5}
 
 
 @lru_cache(maxsize=1)
@@ -49,7 +51,7 @@ def calibrated(fact: Fact) -> Fact:
     measured = table.get(predicate) or table.get("*")
     if measured is None:
         return fact
-    confidence = round(measured["precision"] * _MODALITY_FACTOR.get(fact.modality or "", 1.0), 3)
+    confidence = round(measured["precision"] * MODALITY_FACTOR.get(fact.modality, 1.0), 3)
     return fact if confidence == fact.confidence else replace(fact, confidence=confidence)
 
 #: Characters that end a clause inside a sentence (enumeration commas do not).
@@ -110,7 +112,7 @@ def _lists(analysis: Analysis, sentence: Sentence) -> list[list[Mention]]:
     for m in ms:
         sep = analysis.view[current[-1].end:m.start] if current else ""
         # 和 / 与 close a list begun with 、 (A、B和C); before any 、 they join two parties (A与B签署)
-        if current and _group(m) == _group(current[-1]) and _LIST_SEP.match(sep) and ("、" in sep or has_comma):
+        if current and type_group(m.type) == type_group(current[-1].type) and _LIST_SEP.match(sep) and ("、" in sep or has_comma):
             has_comma = True
             current.append(m)
             continue
@@ -120,10 +122,6 @@ def _lists(analysis: Analysis, sentence: Sentence) -> list[list[Mention]]:
     if len(current) > 1 and has_comma:
         chains.append(current)
     return chains
-
-
-def _group(m: Mention) -> str:
-    return "org" if m.type in ("COMPANY", "ORG", "GOV") else m.type
 
 
 def distribute(analysis: Analysis, facts: list[Fact]) -> Iterator[Fact]:

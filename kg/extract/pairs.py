@@ -19,15 +19,15 @@ import json
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
+from functools import cached_property, lru_cache
 
 import numpy as np
 
-from kg.extract.base import SentenceView, register, sentences
-from kg.extract.relations import HEDGES, NEGATION
+from kg.extract.base import MODALITY_FACTOR, SentenceView, register, sentences
+from kg.extract.relations import modality_of
 from kg.model import AGENT_TYPES, ORG_TYPES, Fact, Mention
 from kg.nlp.pipeline import Analysis
+from kg.resources import resource_path
 
 __all__ = [
     "FEATURE_VERSION",
@@ -134,6 +134,11 @@ class PairModel:
     thresholds: dict[str, float]
     meta: dict
 
+    @cached_property
+    def relations(self) -> np.ndarray:
+        """Indices of the classes that are relations (all but NONE and SAME), in class order."""
+        return np.array([k for k, c in enumerate(self.classes) if c not in ("NONE", "SAME")])
+
     def confidence(self, probability: float) -> float:
         """The measured precision of facts with this probability (``meta["calibration"]``: rows of
         (lowest probability, precision), highest first); the probability itself without a table."""
@@ -172,9 +177,7 @@ class PairModel:
 
 @lru_cache(maxsize=1)
 def load_model() -> PairModel:
-    ref = resources.files("kg") / "resources" / "models" / f"{MODEL_NAME}.npz"
-    with resources.as_file(ref) as path:
-        return PairModel.read(path)
+    return PairModel.read(resource_path("models", f"{MODEL_NAME}.npz"))
 
 
 def _allowed(predicate: str, subject: Mention, obj: Mention) -> bool:
@@ -198,15 +201,12 @@ def classify(model: PairModel, view: SentenceView) -> Iterator[tuple[Mention, st
         probs = model.probabilities(pair_features(analysis.view, tokens, s.start, s.end, a, b, between))
         # the most probable relation, even when NONE is more probable still: its probability
         # against the threshold measured for it decides
-        for k in np.argsort(-probs, kind="stable"):
-            label, p = model.classes[k], float(probs[k])
-            if label in ("NONE", "SAME"):
-                continue
-            predicate, direction = label[:-1], label[-1]
-            subject, obj = (b, a) if direction == "<" else (a, b)
-            if p >= model.thresholds.get(predicate, model.thresholds["*"]) and _allowed(predicate, subject, obj):
-                yield subject, predicate, obj, p
-            break
+        k = model.relations[int(np.argmax(probs[model.relations]))]
+        label, p = model.classes[k], float(probs[k])
+        predicate, direction = label[:-1], label[-1]
+        subject, obj = (b, a) if direction == "<" else (a, b)
+        if p >= model.thresholds.get(predicate, model.thresholds["*"]) and _allowed(predicate, subject, obj):
+            yield subject, predicate, obj, p
 
 
 @register("pairs.v1")
@@ -217,13 +217,8 @@ def pairs(analysis: Analysis) -> Iterator[Fact]:
             continue
         for subject, predicate, obj, p in classify(model, view):
             first, last = (subject, obj) if subject.start < obj.start else (obj, subject)
-            claim = view.between(first.start, view.clause_bounds(last.end)[1])
-            confidence, modality = model.confidence(p), "asserted"
-            if NEGATION.search(claim):
-                confidence, modality = confidence * 0.5, "negated"
-            elif HEDGES.search(claim):
-                confidence, modality = confidence * 0.9, "hedged"
-            confidence = round(confidence, 3)
+            modality = modality_of(view.between(first.start, view.clause_bounds(last.end)[1]))
+            confidence = round(model.confidence(p) * MODALITY_FACTOR[modality], 3)
             yield Fact(subject, predicate, obj, view.sentence, "pairs.v1", confidence, modality=modality)
             if predicate == "owns":
                 yield Fact(obj, "subsidiaryOf", subject, view.sentence, "pairs.v1", confidence, modality=modality)

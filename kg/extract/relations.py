@@ -7,11 +7,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kg.extract.base import AGENT_TYPES, SentenceView, register, sentences
+from kg.extract.base import AGENT_TYPES, MODALITY_FACTOR, SentenceView, register, sentences
 from kg.model import ORG_TYPES, Fact, Mention
 from kg.nlp.pipeline import Analysis
 
-__all__ = ["TRIGGERS", "released", "based_on", "finance", "rivals"]
+__all__ = ["TRIGGERS", "based_on", "finance", "modality_of", "released", "rivals"]
 
 HEDGES = re.compile(r"将|拟|计划|有望|或将|可能|预计|准备")
 NEGATION = re.compile(r"未(?!来)|没有|不会|否认|放弃|终止|取消|叫停")
@@ -64,14 +64,14 @@ _PASSIVE = re.compile(r"^(?:已|将|正式|近日|今日|日前)?(?:是由|由|�
 _ADVERBS = re.compile(r"^[已将正式宣布今日近日日前再次首次共同所独家全资]{0,6}$")
 
 
+def modality_of(clause: str) -> str:
+    """negated (未, 没有, 否认 …), hedged (将, 拟, 可能 …) or asserted."""
+    return "negated" if NEGATION.search(clause) else "hedged" if HEDGES.search(clause) else "asserted"
+
+
 def _fact(view: SentenceView, s: Mention, predicate: str, o: Mention, name: str, gap: int) -> Fact:
-    clause = view.between(min(s.start, o.start), max(s.end, o.end))
-    confidence = 0.85 if gap <= 4 else 0.7 if gap < 99 else 0.6
-    modality = "asserted"
-    if NEGATION.search(clause):
-        confidence, modality = confidence * 0.5, "negated"
-    elif HEDGES.search(clause):
-        confidence, modality = confidence * 0.9, "hedged"
+    modality = modality_of(view.between(min(s.start, o.start), max(s.end, o.end)))
+    confidence = (0.85 if gap <= 4 else 0.7 if gap < 99 else 0.6) * MODALITY_FACTOR[modality]
     return Fact(s, predicate, o, view.sentence, name, round(confidence, 3), modality=modality)
 
 

@@ -8,7 +8,7 @@ with none is left alone. Compatibility is by type:
 
 * organisation nouns (该公司, 该集团, 该行, 该机构, 该企业, 该银行, 公司方面) -> COMPANY / ORG / GOV,
   and a bare 公司 / 本公司 / 集团 that the recogniser tagged as a company (公司将加大投入); a bare
-  子公司 / 上市公司 so tagged is dropped (it names no particular company);
+  子公司 / 上市公司 so tagged stays a span but names nothing (:func:`names_nothing`: no facts);
 * product nouns (该模型, 该产品, 该应用, 该软件, 该系统, 这一模型, 这款产品) -> PRODUCT;
 * 他 / 她 -> PERSON (not the 他 of 其他); 它 -> PRODUCT or an organisation, when it opens a
   sentence or follows a speech verb; 其 (a word of its own, not 其中 / 尤其) -> a person or an
@@ -27,7 +27,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Sequence
 
-from kg.model import ORG_TYPES, Mention, Sentence
+from kg.model import ORG_TYPES, Mention
 
 __all__ = ["WINDOW", "anaphors", "names_nothing", "resolve"]
 
@@ -106,8 +106,7 @@ def _fits(mention: Mention, types: tuple[str, ...], anaphor: str) -> bool:
     return named is None or bool(named.search(mention.canonical or mention.norm))
 
 
-def resolve(view: str, tokens: Sequence[tuple[int, int]], mentions: Sequence[Mention], text: str,
-            sentences: Sequence[Sentence] = ()) -> tuple[Mention, ...]:
+def resolve(view: str, tokens: Sequence[tuple[int, int]], mentions: Sequence[Mention], text: str) -> tuple[Mention, ...]:
     """``mentions`` (sorted, non-overlapping) plus one coref mention per resolved anaphor.
 
     The antecedent is the nearest compatible mention before the anaphor, within :data:`WINDOW`
@@ -122,7 +121,8 @@ def resolve(view: str, tokens: Sequence[tuple[int, int]], mentions: Sequence[Men
     generic = {m.start: m for m in mentions if _GENERIC.get(m.norm) and m.source not in ("lexicon", "hint")}
     if generic:
         mentions = [m for m in mentions if m.start not in generic]
-    found = sorted(anaphors(view, tokens) + [(m.start, m.end, ORG_TYPES) for m in generic.values()])
+    # a set: 该集团 tagged by the recogniser is also a nominal anaphor, and must be resolved once
+    found = sorted(set(anaphors(view, tokens)) | {(m.start, m.end, ORG_TYPES) for m in generic.values()})
     if not found or not mentions:
         return tuple(sorted((*mentions, *generic.values()), key=lambda m: m.start))
     pool = list(mentions)  # grows with resolved anaphors, kept sorted

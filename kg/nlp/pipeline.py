@@ -433,7 +433,7 @@ def analyse(nlp: Language, documents: Iterable[Document], *, batch_size: int = 3
             )
             for c in cands
         )
-        mentions = coref.resolve(view, tokens, mentions, text, sentences)
+        mentions = coref.resolve(view, tokens, mentions, text)
         yield Analysis(
             document=document,
             script=detect_script(text, view),

@@ -16,6 +16,8 @@ from spacy.tokens import Doc
 from spacy.util import get_words_and_spaces
 from spacy.vocab import Vocab
 
+from kg.errors import ConfigError
+
 __all__ = ["SEGMENTERS", "JiebaTokenizer", "check_segmenter", "join_numbers", "new_jieba"]
 
 #: Segmentation backends: jieba (pure Python, the reference) and jieba-fast (``jieba_fast_dat``,
@@ -32,13 +34,9 @@ def _backend(segmenter: str):
         try:
             import jieba_fast_dat
         except ImportError:
-            from kg.errors import ConfigError
-
             raise ConfigError("the jieba-fast segmenter is not installed",
                               fix='pip install "kg[fast]" (jieba-fast-dat), or use --segmenter jieba') from None
         return jieba_fast_dat
-    from kg.errors import ConfigError
-
     raise ConfigError(f"unknown segmenter {segmenter!r}", fix="choose " + " or ".join(SEGMENTERS))
 
 

@@ -134,7 +134,7 @@ class Engine:
             snapshot = Path(self._dir) / "store"
             try:
                 open_read_only(self.graph).backup(str(snapshot))
-            except (OSError, RuntimeError) as err:
+            except (GraphLoadError, OSError, RuntimeError) as err:
                 self.close()
                 raise GraphLoadError(f"cannot snapshot the store {self.graph}: {err}",
                                      fix="rebuild it with `kg build --store oxigraph`") from None
