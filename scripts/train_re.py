@@ -59,44 +59,32 @@ def _label(predicate: str, subject_first: bool) -> str:
     return predicate + (">" if subject_first else "<")
 
 
-def _features(analysis, a, b):
-    """Features of mentions a, b (any order) of one sentence of ``analysis``."""
-    if b.start < a.start:
-        a, b = b, a
-    sent = next(s for s in analysis.sentences if s.start <= a.start and b.end <= s.end)
-    between = len(analysis.mentions_within(a.end, b.start))
-    tokens = sentence_tokens(analysis, sent.start, sent.end)
-    return pair_features(analysis.view, tokens, sent.start, sent.end, a, b, between)
-
-
 def finre_examples(nlp, data_dir) -> list[tuple[list[str], str]]:
     instances = finre_instances("train", data_dir)
     out, missing = [], 0
     for inst, analysis in zip(instances, analyse(nlp, finre_documents(instances))):
         ma, mb = _find(analysis.mentions, inst.a), _find(analysis.mentions, inst.b)
+        # the nearest pair of the two names among the pairs the extractor itself would score,
+        # featurised exactly as it does (same mentions-between count, same gap limit)
         best = None
-        for x in ma:
-            for y in mb:
-                if x is y or x.start < y.end and y.start < x.end:
-                    continue
-                if not any(s.start <= min(x.start, y.start) and max(x.end, y.end) <= s.end for s in analysis.sentences):
-                    continue
-                d = abs(x.start - y.start)
-                if best is None or d < best[0]:
-                    best = (d, x, y)
+        for sent in analysis.sentences:
+            tokens = sentence_tokens(analysis, sent.start, sent.end)
+            for x, y, between in candidate_pairs(SentenceView(analysis, sent).mentions):
+                if (x in ma and y in mb) or (x in mb and y in ma):
+                    if best is None or y.start - x.start < best[0]:
+                        best = (y.start - x.start, x in ma and y in mb,
+                                pair_features(analysis.view, tokens, sent.start, sent.end, x, y, between))
         if best is None:
             missing += 1
             continue
-        _, x, y = best
-        feats = _features(analysis, x, y)
-        first_is_a = x.start < y.start
+        _, first_is_a, feats = best
         labels = []
         for predicate, s, _o in sorted(inst.gold):
             labels.append(_label(predicate, (s == inst.a) == first_is_a))
         if not labels:
             labels = ["SAME" if inst.alias else "NONE"]
         out += [(feats, label) for label in labels]
-    print(f"FinRE train: {len(instances)} instances, {missing} without both names as mentions of one sentence, "
+    print(f"FinRE train: {len(instances)} instances, {missing} whose names are no candidate pair, "
           f"{len(out)} examples", file=sys.stderr)
     return out
 
