@@ -70,10 +70,10 @@ def finre_examples(nlp, data_dir) -> list[tuple[list[str], str]]:
         for sent in analysis.sentences:
             tokens = sentence_tokens(analysis, sent.start, sent.end)
             for x, y, between in candidate_pairs(SentenceView(analysis, sent).mentions):
-                if (x in ma and y in mb) or (x in mb and y in ma):
-                    if best is None or y.start - x.start < best[0]:
-                        best = (y.start - x.start, x in ma and y in mb,
-                                pair_features(analysis.view, tokens, sent.start, sent.end, x, y, between))
+                named = (x in ma and y in mb) or (x in mb and y in ma)
+                if named and (best is None or y.start - x.start < best[0]):
+                    best = (y.start - x.start, x in ma and y in mb,
+                            pair_features(analysis.view, tokens, sent.start, sent.end, x, y, between))
         if best is None:
             missing += 1
             continue
