@@ -25,14 +25,13 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=20)
     args = parser.parse_args()
 
-    results = list(stored_results(args.build))
-    resolver = resolver_for(results)
+    resolver = resolver_for(stored_results(args.build), keep_mentions=True)
     entities = resolver.entities()
     unique = {id(e): e for e in entities.values()}
     every = resolver.mentions()
     surfaces = {(type_group(m.type), m.text) for m, _, _ in every}
     mentions = len(every)
-    print(f"{len(results)} documents, {mentions} entity mentions")
+    print(f"{len({d for _, d, _ in every})} documents, {mentions} entity mentions")
     print(f"distinct surface forms (type group + text as written): {len(surfaces)}")
     print(f"name keys (script-folded, suffixes stripped):            {len(entities)}")
     print(f"entities after resolution (+ stock-code merges):         {len(unique)}")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from kg.graph import KnowledgeGraph, build_graph
 from kg.model import Document, QuantityValue
 from kg.nlp.dates import resolve_date
 
-__all__ = ["Options", "as_documents", "build", "build_documents", "extract", "extract_records", "load"]
+__all__ = ["Options", "as_documents", "build", "build_documents", "extract", "extract_records", "load", "opened"]
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,24 @@ def load(path: str | Path) -> KnowledgeGraph:
             fix="check the file is a graph written by kg (or valid RDF)",
         ) from None
     return KnowledgeGraph(rdf)
+
+
+@contextmanager
+def opened(path: str | Path) -> Iterator[KnowledgeGraph]:
+    """The graph at ``path`` for reading: an Oxigraph store (or a build directory that has one) is
+    read from disk in bounded memory (:func:`kg.graph.open_stored`); a graph file is loaded into memory."""
+    from kg.graph import open_stored
+    from kg.store import is_store, query_source
+
+    source = query_source(Path(path))
+    if not is_store(source):
+        yield load(source)
+        return
+    graph = open_stored(source, Path(tempfile.mkdtemp(prefix="kg-graph-")))
+    try:
+        yield graph
+    finally:
+        graph.close()
 
 
 def _syntax_error(path: Path, fmt: str) -> str | None:

@@ -102,7 +102,7 @@ def _write_outputs(output: Path, store: Path | None = None, only_if_large: bool 
             export(graph, fmt, output / name)
         if store is not None and (not only_if_large or len(graph) >= AUTO_TRIPLES or is_store(store)):
             started = time.perf_counter()
-            n = write_store(output / "graph.ttl", store)
+            n = write_store(graph.canonical_nt or output / "graph.ttl", store)
             log.info("loaded %d triples into the Oxigraph store %s in %.1f s", n, store, time.perf_counter() - started)
         elif store is None and is_store(output / DEFAULT_DIR):
             shutil.rmtree(output / DEFAULT_DIR)  # stale: `kg query OUTPUT` must not answer from an older graph
@@ -175,7 +175,10 @@ def build(
     )
     if read_stats.problems or read_stats.repaired:
         log.warning("%s", read_stats.summary())
-    _report(graph, report, output, quiet)
+    try:
+        _report(graph, report, output, quiet)
+    finally:
+        graph.close()
 
 
 @app.command()
@@ -195,7 +198,10 @@ def remove(
         output, (), _build_options(lexicon, no_model, jobs, "local", None, segmenter),
         mode="remove", remove=doc_ids, write=_write_outputs(output, _existing_store(output)),
     )
-    _report(graph, report, output, quiet)
+    try:
+        _report(graph, report, output, quiet)
+    finally:
+        graph.close()
 
 
 @app.command()
@@ -275,11 +281,12 @@ def export_cmd(
     fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, jsonld, graphml, gexf, csv or html.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.")],
 ) -> None:
-    """Convert a graph to another format."""
-    from kg.api import load
+    """Convert a graph to another format (a build with an Oxigraph store is read from the store, in bounded memory)."""
+    from kg.api import opened
     from kg.export import export
 
-    export(load(_graph_file(graph)), fmt, output)
+    with opened(graph) as kg:
+        export(kg, fmt, output)
     typer.echo(f"wrote {output}")
 
 
@@ -292,11 +299,12 @@ def viz(
     max_nodes: Annotated[int, typer.Option("--max-nodes", min=1, help="Keep at most this many best-connected nodes.")] = 400,
 ) -> None:
     """Write an interactive, offline HTML view of the graph or of one entity's neighbourhood."""
-    from kg.api import load
+    from kg.api import opened
     from kg.export import write_atomic
     from kg.export.html import render_networkx, subgraph
 
-    g, note = subgraph(load(_graph_file(graph)).to_networkx(), focus=focus, hops=hops, max_nodes=max_nodes)
+    with opened(graph) as kg:
+        g, note = subgraph(kg.to_networkx(), focus=focus, hops=hops, max_nodes=max_nodes)
     write_atomic(output, render_networkx(g, note=note))
     typer.echo(f"wrote {output} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
 

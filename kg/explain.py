@@ -40,8 +40,7 @@ def find_entities(entities: dict[str, Entity], query: str) -> list[Entity]:
 
 
 def explain(out: Path, query: str) -> str:
-    results = list(stored_results(out))
-    resolver = resolver_for(results)
+    resolver = resolver_for(stored_results(out), keep_mentions=True)
     entities = resolver.entities()
     matches = find_entities(entities, query)
     if not matches:
@@ -49,7 +48,7 @@ def explain(out: Path, query: str) -> str:
     lines: list[str] = []
     for e in matches:
         keys = sorted(k for k, v in entities.items() if v is e)
-        mentions = sum(len(resolver.mentions(k)) for k in keys)
+        mentions = sum(resolver.count(k) for k in keys)
         types = ", ".join(f"{t} ×{n}" for t, n in e.types.most_common())
         lines.append(f"{KGR[e.path]}  ({e.type}; {mentions} mentions in {len(e.documents)} documents; types seen: {types})")
         if e.codes:

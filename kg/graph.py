@@ -15,24 +15,28 @@ All node IRIs derive from content (names, offsets), never from insertion order.
 from __future__ import annotations
 
 import hashlib
-import re
-from collections import defaultdict
-from collections.abc import Iterable
+import io
+import os
+import shutil
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO
 
 import networkx as nx
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
 
+from kg.canonical import SortedLines, fix_lang_case, nt_line, turtle_prefixes, write_turtle
+from kg.engine import DocResult
 from kg.errors import QueryError
 from kg.model import Fact, Mention, QuantityValue
 from kg.namespaces import DCTERMS, KG, KGR, PREFIXES, RDF, RDFS, SDO, SKOS, XSD
-from kg.engine import DocResult
 from kg.nlp.pipeline import NAME_TYPES
 from kg.resolve import Entity, Resolver, _iri_safe
 from kg.text import analysis_view
 
-__all__ = ["KnowledgeGraph", "build_graph", "resolver_for", "CLASS_OF_TYPE"]
+__all__ = ["CLASS_OF_TYPE", "MEMORY_TRIPLES", "KnowledgeGraph", "assemble", "build_graph", "open_stored", "resolver_for"]
 
 CLASS_OF_TYPE = {
     "COMPANY": KG.Company,
@@ -62,6 +66,13 @@ def decimal_literal(value: Decimal) -> Literal:
     return Literal(text, datatype=XSD.decimal)
 
 
+def _lexical(value) -> str:
+    """A literal's text, decimals in our canonical form (an Oxigraph store gives 700.0 back as 700)."""
+    if isinstance(value, Literal) and value.datatype == XSD.decimal:
+        return str(decimal_literal(Decimal(str(value))))
+    return str(value)
+
+
 def _dec(x: float) -> Literal:
     return decimal_literal(Decimal(str(round(x, 3))))
 
@@ -71,11 +82,6 @@ def _text(value: str, script: str) -> Literal:
     if script in ("zh-Hant", "zh-Hans") and not value.isascii():
         return Literal(value, lang=script)
     return Literal(value)
-
-
-# Oxigraph writes language tags in lower case; put the BCP 47 case of our tags back.
-# Only at the end of a literal: the quote must be preceded by an even number of backslashes.
-_LANG_CASE = re.compile(r'(?<!\\)((?:\\\\)*)"@zh-han([st])\b')
 
 
 def canonical_rdf(rdf: Graph, fmt: str = "turtle") -> str | None:
@@ -91,23 +97,51 @@ def canonical_rdf(rdf: Graph, fmt: str = "turtle") -> str | None:
     if fmt == "nt":
         return "\n".join(lines) + "\n" if lines else ""
     triples = ox.parse(input="\n".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    # Entity IRIs stay whole (<…/org/中国电信>): Oxigraph would write names such as "Pte. Ltd."
-    # as kgr:…pte.\%20ltd\. — valid Turtle that rdflib 7 cannot read back.
-    prefixes = {prefix: str(iri) for prefix, iri in PREFIXES.items() if prefix != "kgr"}
-    text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
-    return _LANG_CASE.sub(lambda m: f'{m.group(1)}"@zh-Han{m.group(2)}', text)
+    return fix_lang_case(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=turtle_prefixes())).decode("utf-8")
 
 
 class KnowledgeGraph:
-    """An RDF graph of facts with provenance; ``to_networkx()`` gives the graph view."""
+    """An RDF graph of facts with provenance; ``to_networkx()`` gives the graph view.
 
-    def __init__(self, rdf: Graph | None = None) -> None:
+    Usually an in-memory rdflib graph. A graph too large for that (see :func:`assemble`) is an
+    rdflib view of an on-disk Oxigraph store, with its canonical N-Triples in a file
+    (``canonical_nt``) from which Turtle and N-Triples are streamed; :meth:`close` deletes both.
+    """
+
+    def __init__(self, rdf: Graph | None = None, *, canonical_nt: Path | None = None,
+                 size: int | None = None, workdir: Path | None = None) -> None:
         self.rdf = rdf if rdf is not None else Graph()
+        self.canonical_nt = canonical_nt
+        self._size = size
+        self._workdir = workdir
         for prefix, iri in PREFIXES.items():
             self.rdf.bind(prefix, iri, override=True)
 
     def __len__(self) -> int:
-        return len(self.rdf)
+        return self._size if self._size is not None else len(self.rdf)
+
+    @property
+    def on_disk(self) -> bool:
+        return self.canonical_nt is not None
+
+    def close(self) -> None:
+        """Release an on-disk graph's store and delete its working files (no-op in memory)."""
+        if self._workdir is not None:
+            self.rdf.close()
+            self.rdf = Graph()
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = self.canonical_nt = None
+
+    def write(self, fmt: str, out: BinaryIO) -> None:
+        """Write the graph to a binary file; Turtle and N-Triples of an on-disk graph stream from
+        its canonical N-Triples, so memory does not grow with the graph."""
+        if self.canonical_nt is not None and fmt in ("turtle", "ttl"):
+            write_turtle(self.canonical_nt, out)
+        elif self.canonical_nt is not None and fmt == "nt":
+            with open(self.canonical_nt, "rb") as fh:
+                shutil.copyfileobj(fh, out)
+        else:
+            out.write(self.serialize(fmt).encode("utf-8"))
 
     def query(self, sparql: str, bindings: dict | None = None) -> Result:
         """Run SPARQL 1.1 with the kg prefixes predeclared."""
@@ -120,6 +154,10 @@ class KnowledgeGraph:
     def serialize(self, fmt: str = "turtle") -> str:
         """Turtle and N-Triples in a canonical order (byte-identical for the same graph);
         other formats as rdflib writes them."""
+        if self.canonical_nt is not None and fmt in ("turtle", "ttl", "nt"):
+            buf = io.BytesIO()
+            self.write(fmt, buf)
+            return buf.getvalue().decode("utf-8")
         if fmt in ("turtle", "ttl", "nt"):
             text = canonical_rdf(self.rdf, "nt" if fmt == "nt" else "turtle")
             if text is not None:
@@ -156,7 +194,7 @@ class KnowledgeGraph:
                         "subject": self.label(s),
                         "predicate": str(p).replace(str(KG), "kg:"),
                         "object": obj,
-                        "confidence": str(g.value(ev, KG.confidence)),
+                        "confidence": _lexical(g.value(ev, KG.confidence)),
                         "document": str(g.value(doc, DCTERMS.identifier)),
                         "sentence": str(g.value(ev, KG.sentenceText)),
                         "extractor": str(g.value(ev, KG.extractor)),
@@ -164,7 +202,9 @@ class KnowledgeGraph:
                         "object_iri": "" if isinstance(o, Literal) else str(o),
                     }
                 )
-        return sorted(rows, key=lambda r: (r["document"], r["sentence"], r["subject"], r["predicate"], r["object"], r["extractor"]))
+        # every column in the key: rows equal on the first ones still come out in one order
+        return sorted(rows, key=lambda r: (r["document"], r["sentence"], r["subject"], r["predicate"], r["object"],
+                                           r["extractor"], *(r[c] for c in sorted(r))))
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """Entities and quantities as nodes, facts between them as edges (keyed by predicate)."""
@@ -180,7 +220,7 @@ class KnowledgeGraph:
                 attrs["stockCode"] = "|".join(codes)
             value = g.value(n, RDF.value)
             if value is not None:
-                attrs["value"] = str(value)
+                attrs["value"] = _lexical(value)
             out.add_node(str(n), **attrs)
         for a in sorted(g.subjects(RDF.type, KG.Assertion)):
             s, p, o = g.value(a, RDF.subject), g.value(a, RDF.predicate), g.value(a, RDF.object)
@@ -199,9 +239,9 @@ class KnowledgeGraph:
 # ------------------------------------------------------------------------ building
 
 
-def resolver_for(results: Iterable[DocResult]) -> Resolver:
+def resolver_for(results: Iterable[DocResult], keep_mentions: bool = False) -> Resolver:
     """Every entity mention of the documents (names and fact arguments), collected for resolution."""
-    resolver = Resolver()
+    resolver = Resolver(keep_mentions)
     for analysis in results:
         doc_id, script = analysis.document.id, analysis.script
         for m in analysis.mentions:
@@ -217,70 +257,68 @@ def resolver_for(results: Iterable[DocResult]) -> Resolver:
 
 
 class _Builder:
-    def __init__(self) -> None:
-        self.g = KnowledgeGraph()
+    """Writes the triples of analysed documents to ``add``, in two passes over the results
+    (mentions for resolution, then documents), so the results are never all in memory."""
 
-    def run(self, results: list[DocResult]) -> KnowledgeGraph:
-        self.resolver = resolver_for(results)
+    def __init__(self, add: Callable[[tuple], None]) -> None:
+        self.add = add
+
+    def run(self, results: Callable[[], Iterable[DocResult]]) -> None:
+        self.resolver = resolver_for(results())
         self.entities = self.resolver.entities()
         for entity in {id(e): e for e in self.entities.values()}.values():
             self._entity(entity)
-        support: dict[URIRef, list[tuple[URIRef, float]]] = defaultdict(list)
-        for analysis in results:
-            facts = analysis.facts
+        support: dict[URIRef, float] = {}  # assertion -> probability that all its evidence is wrong
+        for analysis in results():
             doc = self._document(analysis)
             for m in analysis.mentions:
                 if m.type in NAME_TYPES:
-                    self.g.rdf.add((doc, SDO.mentions, self._iri(m)))
-            for f in facts:
+                    self.add((doc, SDO.mentions, self._iri(m)))
+            for f in analysis.facts:
                 self._fact(analysis, doc, f, support)
-        for assertion, evs in support.items():
-            keep = 1.0
-            for _, c in evs:
-                keep *= 1.0 - c
-            self.g.rdf.add((assertion, KG.confidence, _dec(1.0 - keep)))
-        return self.g
+        for assertion, keep in support.items():
+            self.add((assertion, KG.confidence, _dec(1.0 - keep)))
 
     def _iri(self, m: Mention) -> URIRef:
         return KGR[self.entities[self.resolver.key_of(m)].path]
 
     def _entity(self, e: Entity) -> None:
-        g, node = self.g.rdf, KGR[e.path]
-        g.add((node, RDF.type, CLASS_OF_TYPE.get(e.type, KG.Entity)))
+        add, node = self.add, KGR[e.path]
+        add((node, RDF.type, CLASS_OF_TYPE.get(e.type, KG.Entity)))
         prefs = e.pref_labels()
         for script, label in prefs.items():
-            g.add((node, RDFS.label, _text(label, script)))
-            g.add((node, SKOS.prefLabel, _text(label, script)))
+            add((node, RDFS.label, _text(label, script)))
+            add((node, SKOS.prefLabel, _text(label, script)))
         for script, counts in e.surfaces.items():
             for surface in counts:
                 if surface != prefs[script]:
-                    g.add((node, SKOS.altLabel, _text(surface, script)))
+                    add((node, SKOS.altLabel, _text(surface, script)))
                 simplified = analysis_view(surface)
                 if simplified != surface:
-                    g.add((node, SKOS.altLabel, _text(simplified, "zh-Hans")))
+                    add((node, SKOS.altLabel, _text(simplified, "zh-Hans")))
         for norm in e.norms:
             if all(norm != s for c in e.surfaces.values() for s in c):
-                g.add((node, SKOS.altLabel, _text(norm, "zh-Hans")))
+                add((node, SKOS.altLabel, _text(norm, "zh-Hans")))
         for code in sorted(e.codes):
-            g.add((node, KG.hasStockCode, Literal(code)))
+            add((node, KG.hasStockCode, Literal(code)))
 
     def _document(self, a: DocResult) -> URIRef:
         d = a.document
-        g, node = self.g.rdf, KGR[f"doc/{_iri_safe(d.id)}"]
-        g.add((node, RDF.type, KG.Document))
-        g.add((node, DCTERMS.identifier, Literal(d.id)))
-        g.add((node, KG.script, Literal(a.script)))
-        g.add((node, KG.contentHash, Literal(hashlib.sha256(d.text.encode("utf-8")).hexdigest())))
+        add, node = self.add, KGR[f"doc/{_iri_safe(d.id)}"]
+        add((node, RDF.type, KG.Document))
+        add((node, DCTERMS.identifier, Literal(d.id)))
+        add((node, KG.script, Literal(a.script)))
+        add((node, KG.contentHash, Literal(hashlib.sha256(d.text.encode("utf-8")).hexdigest())))
         if d.title:
-            g.add((node, DCTERMS.title, _text(d.title, a.script)))
+            add((node, DCTERMS.title, _text(d.title, a.script)))
         if d.date and _valid_date(d.date):
-            g.add((node, DCTERMS.date, Literal(d.date, datatype=XSD.date)))
+            add((node, DCTERMS.date, Literal(d.date, datatype=XSD.date)))
         if d.source:
-            g.add((node, KG.source, Literal(d.source)))
+            add((node, KG.source, Literal(d.source)))
         return node
 
     def _object(self, a: DocResult, f: Fact, subject: URIRef):
-        g = self.g.rdf
+        add = self.add
         if isinstance(f.obj, Mention):
             return self._iri(f.obj)
         if isinstance(f.obj, str):
@@ -288,65 +326,65 @@ class _Builder:
         q = f.obj
         of = self._iri(q.of) if q.of is not None else None
         node = KGR[f"quantity/{_hash(subject, q.value, q.unit, of)}"]
-        g.add((node, RDF.type, KG.Quantity))
-        g.add((node, RDF.value, decimal_literal(q.value)))
-        g.add((node, KG.unit, Literal(q.unit)))
-        g.add((node, RDFS.label, _text(q.text + (q.of.text if q.of else ""), a.script)))
+        add((node, RDF.type, KG.Quantity))
+        add((node, RDF.value, decimal_literal(q.value)))
+        add((node, KG.unit, Literal(q.unit)))
+        add((node, RDFS.label, _text(q.text + (q.of.text if q.of else ""), a.script)))
         if of is not None:
-            g.add((node, KG.of, of))
-        g.add((node, KG.approximate, Literal(q.approximate)))
-        g.add((node, KG.atLeast, Literal(q.at_least)))
-        g.add((node, KG.moreThan, Literal(q.more_than)))
+            add((node, KG.of, of))
+        add((node, KG.approximate, Literal(q.approximate)))
+        add((node, KG.atLeast, Literal(q.at_least)))
+        add((node, KG.moreThan, Literal(q.more_than)))
         return node
 
     def _fact(self, a: DocResult, doc: URIRef, f: Fact, support) -> None:
         if f.modality == "negated" and f.claim is None:
             return  # 没有发布 / 放弃收购: reported by `kg extract`, never asserted as a triple
-        g = self.g.rdf
+        add = self.add
         s = self._iri(f.subject)
         p = KG[f.predicate]
         claim_only = isinstance(f.obj, str) and f.claim is not None
         o = None if claim_only else self._object(a, f, s)
         ev = KGR[f"evidence/{_hash(a.document.id, f.sentence.start, f.extractor, f.subject.start, p, _offsets(f.obj))}"]
-        g.add((ev, RDF.type, KG.Evidence))
-        g.add((ev, KG.document, doc))
-        g.add((ev, KG.sentenceText, _text(f.sentence.text, a.script)))
-        g.add((ev, KG.sentenceStart, Literal(f.sentence.start)))
-        g.add((ev, KG.sentenceEnd, Literal(f.sentence.end)))
-        g.add((ev, KG.subjectText, Literal(f.subject.text)))
-        g.add((ev, KG.subjectStart, Literal(f.subject.start)))
-        g.add((ev, KG.subjectEnd, Literal(f.subject.end)))
+        add((ev, RDF.type, KG.Evidence))
+        add((ev, KG.document, doc))
+        add((ev, KG.sentenceText, _text(f.sentence.text, a.script)))
+        add((ev, KG.sentenceStart, Literal(f.sentence.start)))
+        add((ev, KG.sentenceEnd, Literal(f.sentence.end)))
+        add((ev, KG.subjectText, Literal(f.subject.text)))
+        add((ev, KG.subjectStart, Literal(f.subject.start)))
+        add((ev, KG.subjectEnd, Literal(f.subject.end)))
         span = f.obj if isinstance(f.obj, Mention) else None
         if span is not None:
-            g.add((ev, KG.objectText, Literal(span.text)))
-            g.add((ev, KG.objectStart, Literal(span.start)))
-            g.add((ev, KG.objectEnd, Literal(span.end)))
-        g.add((ev, KG.extractor, Literal(f.extractor)))
-        g.add((ev, KG.confidence, _dec(f.confidence)))
+            add((ev, KG.objectText, Literal(span.text)))
+            add((ev, KG.objectStart, Literal(span.start)))
+            add((ev, KG.objectEnd, Literal(span.end)))
+        add((ev, KG.extractor, Literal(f.extractor)))
+        add((ev, KG.confidence, _dec(f.confidence)))
         if f.claim is not None:
             st = KGR[f"statement/{_hash(a.document.id, f.sentence.start, s)}"]
-            g.add((st, RDF.type, KG.Statement))
-            g.add((st, KG.speaker, s))
-            g.add((st, KG.claimText, _text(f.claim, a.script)))
-            g.add((st, KG.modality, Literal(f.modality or "asserted")))
-            g.add((st, KG.evidence, ev))
+            add((st, RDF.type, KG.Statement))
+            add((st, KG.speaker, s))
+            add((st, KG.claimText, _text(f.claim, a.script)))
+            add((st, KG.modality, Literal(f.modality or "asserted")))
+            add((st, KG.evidence, ev))
             if a.document.date and _valid_date(a.document.date):
-                g.add((st, KG.date, Literal(a.document.date, datatype=XSD.date)))
+                add((st, KG.date, Literal(a.document.date, datatype=XSD.date)))
             if isinstance(o, URIRef):
-                g.add((st, KG.about, o))
+                add((st, KG.about, o))
         if o is None:
             return
-        g.add((s, p, o))
+        add((s, p, o))
         assertion = KGR[f"fact/{_hash(s, p, o)}"]
-        g.add((assertion, RDF.type, KG.Assertion))
-        g.add((assertion, RDF.subject, s))
-        g.add((assertion, RDF.predicate, p))
-        g.add((assertion, RDF.object, o))
-        g.add((assertion, KG.evidence, ev))
+        add((assertion, RDF.type, KG.Assertion))
+        add((assertion, RDF.subject, s))
+        add((assertion, RDF.predicate, p))
+        add((assertion, RDF.object, o))
+        add((assertion, KG.evidence, ev))
         for key, value in f.extra:
             if key == "title":
-                g.add((assertion, KG.title, _text(value, a.script)))
-        support[assertion].append((ev, f.confidence))
+                add((assertion, KG.title, _text(value, a.script)))
+        support[assertion] = support.get(assertion, 1.0) * (1.0 - f.confidence)  # noisy-or
 
 
 def _valid_date(text: str) -> bool:
@@ -367,6 +405,117 @@ def _offsets(obj) -> str:
     return f"l{obj}"
 
 
+#: Graphs up to this many triples are assembled in memory (rdflib); larger ones on disk, with memory
+#: that does not grow with the graph (docs/performance.md has the measurement behind the number).
+MEMORY_TRIPLES = 1_000_000
+
+
+class _Sink:
+    """Takes the builder's triples into an rdflib graph; past ``limit`` triples, moves them to an
+    external sort on disk and goes on there."""
+
+    def __init__(self, limit: int, workdir: Path) -> None:
+        self.rdf: Graph | None = Graph()
+        self.lines: SortedLines | None = None
+        self.limit, self.workdir, self._added = limit, workdir, 0
+        self._check_at = limit + 1  # adds (duplicates included) before counting the graph again
+
+    def add(self, triple: tuple) -> None:
+        if self.lines is not None:
+            self.lines.add(nt_line(triple))
+            return
+        self.rdf.add(triple)
+        self._added += 1
+        if self._added < self._check_at:
+            return
+        self._check_at = self._added + min(self.limit, 1 << 16)
+        if len(self.rdf) > self.limit:
+            self.workdir.mkdir(parents=True, exist_ok=True)
+            self.lines = SortedLines(self.workdir)
+            self.lines.extend(nt_line(t) for t in self.rdf)
+            self.rdf = None
+
+    def graph(self) -> KnowledgeGraph:
+        if self.lines is None:
+            return KnowledgeGraph(self.rdf)
+        import pyoxigraph as ox
+        from oxrdflib import OxigraphStore
+        from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+        nt = self.workdir / "graph.nt"
+        n = 0
+        with self.lines, open(nt, "w", encoding="utf-8", newline="\n") as fh:
+            for line in self.lines:
+                fh.write(line + "\n")
+                n += 1
+        store = ox.Store(str(self.workdir / "store"))
+        store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+        rdf = Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
+        return KnowledgeGraph(rdf, canonical_nt=nt, size=n, workdir=self.workdir)
+
+
+def assemble(results: Callable[[], Iterable[DocResult]], workdir: Path, limit: int | None = None) -> KnowledgeGraph:
+    """The graph of the analysed documents, ``results()`` giving them afresh for each of two passes:
+    in memory up to ``limit`` triples (default: ``KG_MEMORY_TRIPLES`` from the environment, else
+    :data:`MEMORY_TRIPLES`), else on disk under ``workdir`` (which the graph's
+    :meth:`~KnowledgeGraph.close` deletes)."""
+    if limit is None:
+        limit = int(os.environ.get("KG_MEMORY_TRIPLES") or MEMORY_TRIPLES)
+    sink = _Sink(limit, Path(workdir))
+    _Builder(sink.add).run(results)
+    return sink.graph()
+
+
+_LANG_TAGS = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}  # Oxigraph gives language tags back in lower case
+
+
+def _from_ox(term):
+    """An Oxigraph term as the rdflib term the builder made (tag case and decimal form restored)."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=_LANG_TAGS.get(term.language, term.language))
+    datatype = term.datatype.value
+    if datatype == str(XSD.decimal):
+        return decimal_literal(Decimal(term.value))
+    return Literal(term.value) if datatype == str(XSD.string) else Literal(term.value, datatype=URIRef(datatype))
+
+
+def open_stored(store_dir: Path, workdir: Path) -> KnowledgeGraph:
+    """The graph in an on-disk store written by ``kg build``, as an on-disk :class:`KnowledgeGraph`:
+    its canonical N-Triples (sorted in bounded memory under ``workdir``, same bytes as the build
+    wrote) and an rdflib view of the store opened read-only. ``close()`` it to delete ``workdir``."""
+    import pyoxigraph as ox
+    from oxrdflib import OxigraphStore
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    from kg.store import open_read_only
+
+    store = open_read_only(store_dir)
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    nt, n = workdir / "graph.nt", 0
+    try:
+        with SortedLines(workdir) as lines, open(nt, "w", encoding="utf-8", newline="\n") as fh:
+            for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+                lines.add(nt_line((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object))))
+            for line in lines:
+                fh.write(line + "\n")
+                n += 1
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    rdf = Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
+    return KnowledgeGraph(rdf, canonical_nt=nt, size=n, workdir=workdir)
+
+
 def build_graph(results: Iterable[DocResult]) -> KnowledgeGraph:
-    """Resolve the mentions of all documents and write facts + provenance as RDF."""
-    return _Builder().run(list(results))
+    """Resolve the mentions of all documents and write facts + provenance as RDF (in memory)."""
+    results = list(results)
+    graph = KnowledgeGraph()
+    _Builder(graph.rdf.add).run(lambda: results)
+    return graph

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from kg.engine import DocResult, analyse_documents
 from kg.errors import InputError
-from kg.graph import KnowledgeGraph, build_graph
+from kg.graph import KnowledgeGraph, assemble
 from kg.model import Document
 from kg.state import STAGING_FILE, STATE_FILE, State, fingerprint, record_hash
 
@@ -30,6 +31,9 @@ __all__ = ["BuildReport", "stored_results", "update"]
 
 log = logging.getLogger(__name__)
 
+#: Where a graph too large for memory is assembled (sorted N-Triples + an Oxigraph store); deleted
+#: by ``KnowledgeGraph.close()`` or at the start of the next build.
+ASSEMBLY_DIR = ".kg-assembly"
 COMMIT_EVERY_S = 2.0  # an interrupted build loses at most this much work
 COMMIT_EVERY_DOCS = 16
 
@@ -69,12 +73,15 @@ def update(
     plus ``documents``) or ``remove`` (the state's documents minus the ids in
     ``remove``). ``write`` writes the output files; the state is replaced only
     after it returns, so a crash anywhere leaves the previous build intact.
+    The caller should ``close()`` the graph returned (it may live on disk: see
+    :func:`kg.graph.assemble`).
     """
     from kg.api import Options
 
     options = options or Options()
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out / ASSEMBLY_DIR, ignore_errors=True)  # left by a build that was killed
     report = BuildReport(mode)
     fp = fingerprint(options)
     main_path, staging_path = out / STATE_FILE, out / STAGING_FILE
@@ -190,9 +197,13 @@ def update(
         if mode == "remove":
             raise InputError(f"removing {', '.join(report.removed)} would leave the graph in {out} empty", fix=f"delete {out} instead")
         raise InputError("no text to build from: every input document is empty", fix="give files with text in them")
-    graph = build_graph(staging.results())
-    if write is not None:
-        write(graph)
+    graph = assemble(staging.results, out / ASSEMBLY_DIR)
+    try:
+        if write is not None:
+            write(graph)
+    except BaseException:
+        graph.close()
+        raise
     staging.replace(main_path)
     report.seconds = time.perf_counter() - started
     return graph, report

@@ -101,10 +101,18 @@ class Entity:
 
 
 class Resolver:
-    """Collects mentions from every document, then merges them into entities."""
+    """Collects mentions from every document, then merges them into entities.
 
-    def __init__(self) -> None:
+    Per name key it keeps counts (types, surfaces, norms, documents), not the mentions
+    themselves, so its memory grows with the number of distinct names, not with the corpus;
+    ``keep_mentions=True`` (``kg explain``) also keeps every mention for :meth:`mentions`.
+    """
+
+    def __init__(self, keep_mentions: bool = False) -> None:
         self._parent: dict[str, str] = {}
+        self._stats: dict[str, Entity] = {}
+        self._count: Counter = Counter()
+        self._keep = keep_mentions
         self._mentions: dict[str, list[tuple[Mention, str, str]]] = defaultdict(list)
         self._code_owner: dict[str, str] = {}
         self._lexicon_keys: set[str] = set()
@@ -116,7 +124,19 @@ class Resolver:
     def add(self, mention: Mention, document: str, script: str) -> str:
         key = self.key_of(mention)
         self._parent.setdefault(key, key)
-        self._mentions[key].append((mention, document, script))
+        stats = self._stats.get(key)
+        if stats is None:
+            stats = self._stats[key] = Entity(key=key)
+        self._count[key] += 1
+        stats.types[mention.type] += 1
+        if not mention.source.endswith("coref"):  # 该公司 / 其 / 公司 name nothing: no label, no alias
+            stats.surfaces[script][mention.text] += 1
+        stats.norms[mention.canonical or mention.norm] += 1
+        stats.documents.add(document)
+        if mention.code:
+            stats.codes.add(mention.code)
+        if self._keep:
+            self._mentions[key].append((mention, document, script))
         if not mention.source.endswith("coref") and (mention.source == "lexicon" or mention.canonical):
             self._lexicon_keys.add(key)
         if mention.code and type_group(mention.type) == "org":
@@ -126,8 +146,14 @@ class Resolver:
                 self._union(owner, key, f"stock code {listing}")
         return key
 
+    def count(self, key: str) -> int:
+        """How many mentions have this name key."""
+        return self._count[key]
+
     def mentions(self, key: str | None = None) -> list[tuple[Mention, str, str]]:
-        """(mention, document, script) of one name key, or of every key."""
+        """(mention, document, script) of one name key, or of every key (needs ``keep_mentions``)."""
+        if not self._keep:
+            raise ValueError("this Resolver does not keep mentions (Resolver(keep_mentions=True))")
         if key is not None:
             return list(self._mentions.get(key, ()))
         return [item for key in sorted(self._mentions) for item in self._mentions[key]]
@@ -151,17 +177,16 @@ class Resolver:
             groups[self._find(key)].append(key)
         out: dict[str, Entity] = {}
         for members in groups.values():
-            counts = Counter({k: len(self._mentions[k]) for k in members})
+            counts = self._count
             best = min(members, key=lambda k: (k not in self._lexicon_keys, -counts[k], -len(k), k))
             entity = Entity(key=best, from_lexicon=best in self._lexicon_keys)
             for k in members:
-                for mention, document, script in self._mentions[k]:
-                    entity.types[mention.type] += 1
-                    if not mention.source.endswith("coref"):  # 该公司 / 其 / 公司 name nothing: no label, no alias
-                        entity.surfaces[script][mention.text] += 1
-                    entity.norms[mention.canonical or mention.norm] += 1
-                    entity.documents.add(document)
-                    if mention.code:
-                        entity.codes.add(mention.code)
+                stats = self._stats[k]
+                entity.types.update(stats.types)
+                for script, surfaces in stats.surfaces.items():
+                    entity.surfaces[script].update(surfaces)
+                entity.norms.update(stats.norms)
+                entity.documents |= stats.documents
+                entity.codes |= stats.codes
                 out[k] = entity
         return out

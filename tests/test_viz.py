@@ -70,3 +70,20 @@ def test_page_has_search_filters_script_switch_and_rich_tooltips(graph):
     charmap = json.loads(re.search(r"const KG_CHARMAP = (\{.*?\});", page).group(1))
     assert charmap["國"] == "国" and charmap["電"] == "电"  # the search box folds 中國電信 to 中国电信
     assert not re.search(r"""\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", page, re.I)
+
+
+def test_subgraph_lists_nodes_in_sorted_order_so_the_seeded_layout_is_reproducible():
+    import networkx as nx
+
+    from kg.export.html import subgraph
+
+    g = nx.MultiDiGraph()
+    names = [f"https://w3id.org/kgzh/id/org/n{i:03d}" for i in range(60)]
+    for name in reversed(names):
+        g.add_node(name, label=name[-4:])
+    for i, name in enumerate(names[1:], start=1):
+        g.add_edge(names[i % 7], name, key="owns", predicate="owns")
+    cut, _ = subgraph(g, max_nodes=12)
+    assert list(cut.nodes) == sorted(cut.nodes) and len(cut) == 12
+    near, _ = subgraph(g, focus=names[3], hops=1)
+    assert list(near.nodes) == sorted(near.nodes) and names[3] in near

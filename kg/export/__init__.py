@@ -9,6 +9,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import networkx as nx
 
@@ -18,12 +19,16 @@ from kg.graph import KnowledgeGraph
 __all__ = ["BUILD_OUTPUTS", "EXPORTERS", "export", "write_atomic"]
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
+def write_atomic(path: Path, data: str | bytes | Callable[[BinaryIO], None]) -> None:
+    """Write ``data`` (or what the callable writes to the file it is given) to ``path`` atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if callable(data):
+                data(fh)
+            else:
+                fh.write(data.encode("utf-8") if isinstance(data, str) else data)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
@@ -59,6 +64,21 @@ def _jsonld(kg: KnowledgeGraph) -> str:
     return kg.rdf.serialize(format="json-ld", context=context.get("@context", context), sort_keys=True)
 
 
+def _homes(kg: KnowledgeGraph) -> dict:
+    """node -> the document whose named graph holds it: the document itself, its evidence and statements."""
+    from kg.namespaces import KG, RDF
+
+    g = kg.rdf
+    home = {doc: doc for doc in g.subjects(RDF.type, KG.Document)}
+    for ev, doc in g.subject_objects(KG.document):
+        home[ev] = doc
+    for st in g.subjects(RDF.type, KG.Statement):
+        ev = g.value(st, KG.evidence)
+        if ev in home:
+            home[st] = home[ev]
+    return home
+
+
 def document_dataset(kg: KnowledgeGraph):
     """The graph as an rdflib Dataset with one named graph per document.
 
@@ -70,16 +90,10 @@ def document_dataset(kg: KnowledgeGraph):
     """
     from rdflib import Dataset
 
-    from kg.namespaces import KG, PREFIXES, RDF
+    from kg.namespaces import PREFIXES
 
     g = kg.rdf
-    home = {doc: doc for doc in g.subjects(RDF.type, KG.Document)}
-    for ev, doc in g.subject_objects(KG.document):
-        home[ev] = doc
-    for st in g.subjects(RDF.type, KG.Statement):
-        ev = g.value(st, KG.evidence)
-        if ev in home:
-            home[st] = home[ev]
+    home = _homes(kg)
     ds = Dataset()
     for prefix, iri in PREFIXES.items():
         ds.bind(prefix, iri, override=True)
@@ -92,9 +106,35 @@ def document_dataset(kg: KnowledgeGraph):
     return ds
 
 
+def _nquads_to(kg: KnowledgeGraph, out: BinaryIO) -> None:
+    """N-Quads with the named graphs of :func:`document_dataset`, written by Oxigraph from the
+    canonical N-Triples and sorted in bounded memory (a graph on disk is never loaded)."""
+    import pyoxigraph as ox
+
+    from kg.canonical import SortedLines, fix_lang_case
+    from kg.namespaces import KG
+
+    home = {str(node): str(doc) for node, doc in _homes(kg).items()}
+    evidence = str(KG.evidence)
+    graphs = {doc: ox.NamedNode(doc) for doc in set(home.values())}
+    default = ox.DefaultGraph()
+    if kg.on_disk:
+        triples = ox.parse(path=str(kg.canonical_nt), format=ox.RdfFormat.N_TRIPLES)
+    else:
+        triples = ox.parse(input=kg.serialize("nt").encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    with SortedLines(kg.canonical_nt.parent if kg.on_disk else None) as lines:
+        for t in triples:
+            doc = home.get(t.subject.value)
+            if doc is None and t.predicate.value == evidence:
+                doc = home.get(t.object.value)
+            lines.add(str(ox.Quad(t.subject, t.predicate, t.object, graphs[doc] if doc is not None else default)))
+        out.writelines(fix_lang_case((line + " .\n").encode("utf-8")) for line in lines)
+
+
 def _nquads(kg: KnowledgeGraph) -> str:
-    lines = document_dataset(kg).serialize(format="nquads").split("\n")  # not splitlines: U+2028 etc. in literals
-    return "\n".join(sorted(line for line in lines if line.strip())) + "\n"
+    buf = io.BytesIO()
+    _nquads_to(kg, buf)
+    return buf.getvalue().decode("utf-8")
 
 
 def _trig(kg: KnowledgeGraph) -> str:
@@ -181,4 +221,9 @@ BUILD_OUTPUTS = {
 def export(kg: KnowledgeGraph, fmt: str, path: Path) -> None:
     if fmt not in EXPORTERS:
         raise ConfigError(f"unknown export format {fmt!r}", fix="choose from " + ", ".join(EXPORTERS))
-    write_atomic(path, EXPORTERS[fmt](kg))
+    if kg.on_disk and fmt in ("ttl", "nt"):  # streamed: the text of a large graph is never in memory
+        write_atomic(path, lambda out: kg.write(fmt, out))
+    elif fmt == "nq":
+        write_atomic(path, lambda out: _nquads_to(kg, out))
+    else:
+        write_atomic(path, EXPORTERS[fmt](kg))

@@ -61,14 +61,25 @@ def subgraph(
         if centre is None:
             raise ConfigError(f"no entity matches {focus!r}", fix="give a label, alias, stock code or IRI from the graph")
         keep = set(nx.ego_graph(g.to_undirected(as_view=True), centre, radius=hops))
-        g = g.subgraph(keep).copy()
+        g = _induced(g, keep)
         note.append(f"neighbourhood of {g.nodes[centre].get('label', centre)} within {hops} hop(s)")
     if g.number_of_nodes() > max_nodes:
         degree = dict(g.degree())
         top = sorted(g.nodes, key=lambda n: (-degree[n], n))[:max_nodes]
         note.append(f"showing the {max_nodes} best-connected of {g.number_of_nodes()} nodes; query the rest with kg query or kg viz --focus")
-        g = g.subgraph(top).copy()
+        g = _induced(g, top)
     return g, "; ".join(note)
+
+
+def _induced(g: nx.MultiDiGraph, nodes) -> nx.MultiDiGraph:
+    """The subgraph on ``nodes``, its nodes in sorted order and its edges in ``g``'s order.
+    (``g.subgraph(nodes).copy()`` lists the nodes in the order of a set of strings, which changes
+    from run to run, and the seeded layout depends on the order.)"""
+    keep = set(nodes)
+    out = g.__class__()
+    out.add_nodes_from((n, g.nodes[n]) for n in sorted(keep))
+    out.add_edges_from((u, v, k, d) for u, v, k, d in g.edges(keys=True, data=True) if u in keep and v in keep)
+    return out
 
 
 def render(kg: KnowledgeGraph, *, height: str = "800px", max_nodes: int = MAX_NODES) -> str:

@@ -1,0 +1,140 @@
+"""Canonical RDF text: sorted, duplicate-free N-Triples lines, and Turtle written from them.
+
+The sort makes the bytes a function of the graph only, so the same input gives byte-identical
+files. :class:`SortedLines` sorts in bounded memory: lines are collected in chunks, each chunk
+is sorted and spilled to a temporary file, and the runs are merged lazily (an external merge
+sort), so a graph of any size is written with a flat memory profile.
+
+Lines compare as Python strings, i.e. by code point, which is also the byte order of their
+UTF-8 encoding (``LC_ALL=C sort`` gives the same order).
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from rdflib.plugins.serializers.nt import _nt_row
+
+from kg.namespaces import PREFIXES
+
+__all__ = ["SortedLines", "nt_line", "turtle_prefixes", "write_turtle"]
+
+#: Lines held in memory before a sorted run is spilled to disk (~100–150 MB of strings).
+CHUNK_LINES = 500_000
+
+
+def nt_line(triple) -> str:
+    """One rdflib triple as an N-Triples line (no newline), exactly as rdflib's ``nt`` writer puts it."""
+    return _nt_row(triple)[:-1]
+
+
+class SortedLines:
+    """Unique lines, iterated in sorted order; memory bounded by ``chunk`` lines."""
+
+    def __init__(self, directory: Path | None = None, chunk: int = CHUNK_LINES) -> None:
+        self._dir = directory
+        self._chunk = chunk
+        self._buffer: list[str] = []
+        self._runs: list[str] = []
+
+    def add(self, line: str) -> None:
+        self._buffer.append(line)
+        if len(self._buffer) >= self._chunk:
+            self._spill()
+
+    def extend(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.add(line)
+
+    def _spill(self) -> None:
+        fd, path = tempfile.mkstemp(prefix=".kg-sort-", suffix=".txt", dir=self._dir)
+        self._runs.append(path)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.writelines(line + "\n" for line in sorted(set(self._buffer)))
+        self._buffer = []
+
+    def __iter__(self) -> Iterator[str]:
+        if not self._runs:
+            yield from sorted(set(self._buffer))
+            return
+        if self._buffer:
+            self._spill()
+        files = [open(path, encoding="utf-8", newline="\n") for path in self._runs]  # noqa: SIM115
+        try:
+            previous = None
+            for line in heapq.merge(*[(line[:-1] for line in fh) for fh in files]):
+                if line != previous:
+                    yield line
+                    previous = line
+        finally:
+            for fh in files:
+                fh.close()
+
+    def close(self) -> None:
+        """Delete the spilled runs."""
+        for path in self._runs:
+            Path(path).unlink(missing_ok=True)
+        self._runs = []
+        self._buffer = []
+
+    def __enter__(self) -> SortedLines:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def turtle_prefixes() -> dict[str, str]:
+    # Entity IRIs stay whole (<…/org/中国电信>): Oxigraph would write names such as "Pte. Ltd."
+    # as kgr:…pte.\%20ltd\. — valid Turtle that rdflib 7 cannot read back.
+    return {prefix: str(iri) for prefix, iri in PREFIXES.items() if prefix != "kgr"}
+
+
+# Oxigraph writes language tags in lower case; put the BCP 47 case of our tags back.
+# Only at the end of a literal: the quote must be preceded by an even number of backslashes.
+_LANG_CASE = re.compile(rb'(?<!\\)((?:\\\\)*)"@zh-han([st])\b')
+
+
+def fix_lang_case(data: bytes) -> bytes:
+    return _LANG_CASE.sub(lambda m: m.group(1) + b'"@zh-Han' + m.group(2), data)
+
+
+class _LineFixer:
+    """A binary file wrapper that applies :func:`fix_lang_case` to whole lines (a Turtle literal
+    written by Oxigraph never spans lines: newlines in it are escaped)."""
+
+    def __init__(self, fh) -> None:
+        self._fh = fh
+        self._rest = b""
+
+    def write(self, chunk: bytes) -> int:
+        data = self._rest + bytes(chunk)
+        cut = data.rfind(b"\n") + 1
+        self._rest = data[cut:]
+        if cut:
+            self._fh.write(fix_lang_case(data[:cut]))
+        return len(chunk)
+
+    def flush(self) -> None:
+        self._fh.flush()
+
+    def finish(self) -> None:
+        if self._rest:
+            self._fh.write(fix_lang_case(self._rest))
+            self._rest = b""
+
+
+def write_turtle(nt_path: Path, out) -> None:
+    """Turtle for the sorted N-Triples file ``nt_path``, written by Oxigraph to the binary file ``out``
+    as it parses (streaming: memory does not grow with the graph)."""
+    import pyoxigraph as ox
+
+    fixer = _LineFixer(out)
+    triples = ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
+    ox.serialize(triples, fixer, format=ox.RdfFormat.TURTLE, prefixes=turtle_prefixes())
+    fixer.finish()

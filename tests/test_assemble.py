@@ -1,0 +1,110 @@
+"""Graphs too large for memory are assembled on disk (external sort + Oxigraph store): the outputs
+are the bytes an in-memory build writes, and exports from a store are the bytes of the build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kg.canonical import SortedLines, fix_lang_case
+from kg.graph import assemble, build_graph
+from kg.incremental import ASSEMBLY_DIR, stored_results
+from kg.model import Mention
+from kg.resolve import Resolver
+from tests.test_incremental import A, B, kg, write_jsonl
+
+OUTPUTS = ("graph.ttl", "triples.csv", "entities.csv", "graph.graphml", "graph.html")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return write_jsonl(tmp_path_factory.mktemp("corpus") / "ab.jsonl", A + B)
+
+
+def test_a_build_on_disk_writes_the_bytes_of_a_build_in_memory(corpus, tmp_path, monkeypatch, capsys):
+    memory, disk = tmp_path / "memory", tmp_path / "disk"
+    kg(["build", str(corpus), "-o", str(memory), "--store", "memory"], monkeypatch, capsys)
+    monkeypatch.setenv("KG_MEMORY_TRIPLES", "50")  # a few hundred triples: far past the limit
+    out = kg(["build", str(corpus), "-o", str(disk), "--store", "oxigraph"], monkeypatch, capsys)
+    assert "4 documents" in out
+    for name in OUTPUTS:
+        assert (disk / name).read_bytes() == (memory / name).read_bytes(), name
+    assert not (disk / ASSEMBLY_DIR).exists()
+    assert (disk / "store" / "CURRENT").is_file()
+
+
+def test_assemble_switches_to_disk_past_the_limit_and_close_cleans_up(corpus, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    kg(["build", str(corpus), "-o", str(out)], monkeypatch, capsys)
+    results = list(stored_results(out))
+    in_memory = build_graph(results)
+    work = tmp_path / "work"
+    on_disk = assemble(lambda: iter(results), work, limit=50)
+    try:
+        assert on_disk.on_disk and not in_memory.on_disk
+        assert len(on_disk) == len(in_memory) > 50
+        assert on_disk.serialize("turtle") == in_memory.serialize("turtle")
+        assert on_disk.serialize("nt") == in_memory.serialize("nt")
+        assert on_disk.stats() == in_memory.stats()
+        assert on_disk.fact_rows() == in_memory.fact_rows()
+    finally:
+        on_disk.close()
+    assert not work.exists()
+    small = assemble(lambda: iter(results), tmp_path / "unused", limit=10**6)
+    assert not small.on_disk and not (tmp_path / "unused").exists()
+
+
+def test_exports_from_a_store_are_the_bytes_of_the_build(corpus, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    kg(["build", str(corpus), "-o", str(out), "--store", "oxigraph"], monkeypatch, capsys)
+    ttl_file = tmp_path / "graph-only.ttl"
+    ttl_file.write_bytes((out / "graph.ttl").read_bytes())
+    for fmt, built in (("ttl", "graph.ttl"), ("csv", "triples.csv"), ("entities", "entities.csv"), ("graphml", "graph.graphml")):
+        kg(["export", str(out), "-f", fmt, "-o", str(tmp_path / f"from-store.{fmt}")], monkeypatch, capsys)
+        assert (tmp_path / f"from-store.{fmt}").read_bytes() == (out / built).read_bytes(), fmt
+    kg(["export", str(out), "-f", "nq", "-o", str(tmp_path / "store.nq")], monkeypatch, capsys)
+    kg(["export", str(ttl_file), "-f", "nq", "-o", str(tmp_path / "file.nq")], monkeypatch, capsys)
+    assert (tmp_path / "store.nq").read_bytes() == (tmp_path / "file.nq").read_bytes()
+    assert b"@zh-Hant" in (tmp_path / "store.nq").read_bytes()  # tag case restored after Oxigraph
+
+
+lines = st.lists(st.text(alphabet=st.sampled_from(list('ab"\\ \u2028中@<>.\x1c')), max_size=8), max_size=40)
+
+
+@given(lines)
+@settings(max_examples=60, deadline=None)
+def test_sorted_lines_equals_sorted_set_whatever_the_chunk(items):
+    items = [i for i in items if "\n" not in i]
+    for chunk in (1, 3, 1000):
+        with SortedLines(chunk=chunk) as sorter:
+            sorter.extend(items)
+            assert list(sorter) == sorted(set(items))
+
+
+def test_lang_case_is_restored_only_at_the_end_of_a_literal():
+    assert fix_lang_case(b'<a> <b> "x"@zh-hans .\n') == b'<a> <b> "x"@zh-Hans .\n'
+    assert fix_lang_case(b'<a> <b> "say \\"@zh-hant\\"" .\n') == b'<a> <b> "say \\"@zh-hant\\"" .\n'
+
+
+def test_resolver_counts_without_keeping_mentions():
+    mentions = [
+        (Mention(0, 4, "腾讯控股", "COMPANY", "腾讯控股", "crf"), "d1", "zh-Hans"),
+        (Mention(0, 4, "騰訊控股", "COMPANY", "騰訊控股", "crf"), "d2", "zh-Hant"),
+        (Mention(9, 11, "腾讯", "ORG", "腾讯", "crf", code="00700"), "d2", "zh-Hans"),
+        (Mention(20, 24, "腾讯控股", "COMPANY", "腾讯控股", "crf", code="0700.HK"), "d3", "zh-Hans"),
+    ]
+    lean, full = Resolver(), Resolver(keep_mentions=True)
+    for m, d, s in mentions:
+        lean.add(m, d, s)
+        full.add(m, d, s)
+    a, b = lean.entities(), full.entities()
+    assert a.keys() == b.keys()
+    for key in a:
+        assert (a[key].key, a[key].types, dict(a[key].surfaces), a[key].norms, a[key].codes, a[key].documents) == (
+            b[key].key, b[key].types, dict(b[key].surfaces), b[key].norms, b[key].codes, b[key].documents)
+    assert sum(lean.count(k) for k in a) == len(full.mentions()) == 4
+    with pytest.raises(ValueError, match="keep_mentions"):
+        lean.mentions()
