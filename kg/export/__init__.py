@@ -90,7 +90,7 @@ def document_dataset(kg: KnowledgeGraph):
     """
     from rdflib import Dataset
 
-    from kg.namespaces import PREFIXES
+    from kg.namespaces import KG, PREFIXES
 
     g = kg.rdf
     home = _homes(kg)
