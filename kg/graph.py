@@ -114,6 +114,7 @@ class KnowledgeGraph:
         self.canonical_nt = canonical_nt
         self._size = size
         self._workdir = workdir
+        self._networkx: nx.MultiDiGraph | None = None
         for prefix, iri in PREFIXES.items():
             self.rdf.bind(prefix, iri, override=True)
 
@@ -180,24 +181,47 @@ class KnowledgeGraph:
         labels = sorted(str(o) for o in self.rdf.objects(node, RDFS.label))
         return labels[0] if labels else str(node).rsplit("/", 1)[-1]
 
+    def objects_by_subject(self, predicate) -> dict:
+        """subject -> its objects for ``predicate``, in one scan (per-node lookups are slow on a store)."""
+        out: dict = {}
+        for s, o in self.rdf.subject_objects(predicate):
+            out.setdefault(s, []).append(o)
+        return out
+
+    def value_by_subject(self, predicate) -> dict:
+        """subject -> one object for ``predicate`` (like ``Graph.value``)."""
+        return {s: objects[0] for s, objects in self.objects_by_subject(predicate).items()}
+
+    def labeller(self) -> Callable[[object], str]:
+        """:meth:`label` for many nodes: the labels are read in one scan."""
+        labels = self.objects_by_subject(RDFS.label)
+
+        def label(node) -> str:
+            texts = labels.get(node)
+            return min(str(x) for x in texts) if texts else str(node).rsplit("/", 1)[-1]
+
+        return label
+
     def fact_rows(self) -> list[dict[str, str]]:
         """One row per (fact, supporting sentence), sorted."""
         rows = []
-        g = self.rdf
+        g, label = self.rdf, self.labeller()
+        subject, predicate, obj_of = self.value_by_subject(RDF.subject), self.value_by_subject(RDF.predicate), self.value_by_subject(RDF.object)
+        evidence, doc_of, ident = self.objects_by_subject(KG.evidence), self.value_by_subject(KG.document), self.value_by_subject(DCTERMS.identifier)
+        confidence, sentence, extractor = self.value_by_subject(KG.confidence), self.value_by_subject(KG.sentenceText), self.value_by_subject(KG.extractor)
         for a in g.subjects(RDF.type, KG.Assertion):
-            s, p, o = g.value(a, RDF.subject), g.value(a, RDF.predicate), g.value(a, RDF.object)
-            obj = str(o) if isinstance(o, Literal) else self.label(o)
-            for ev in g.objects(a, KG.evidence):
-                doc = g.value(ev, KG.document)
+            s, p, o = subject.get(a), predicate.get(a), obj_of.get(a)
+            obj = str(o) if isinstance(o, Literal) else label(o)
+            for ev in evidence.get(a, ()):
                 rows.append(
                     {
-                        "subject": self.label(s),
+                        "subject": label(s),
                         "predicate": str(p).replace(str(KG), "kg:"),
                         "object": obj,
-                        "confidence": _lexical(g.value(ev, KG.confidence)),
-                        "document": str(g.value(doc, DCTERMS.identifier)),
-                        "sentence": str(g.value(ev, KG.sentenceText)),
-                        "extractor": str(g.value(ev, KG.extractor)),
+                        "confidence": _lexical(confidence.get(ev)),
+                        "document": str(ident.get(doc_of.get(ev))),
+                        "sentence": str(sentence.get(ev)),
+                        "extractor": str(extractor.get(ev)),
                         "subject_iri": str(s),
                         "object_iri": "" if isinstance(o, Literal) else str(o),
                     }
@@ -207,31 +231,44 @@ class KnowledgeGraph:
                                            r["extractor"], *(r[c] for c in sorted(r))))
 
     def to_networkx(self) -> nx.MultiDiGraph:
-        """Entities and quantities as nodes, facts between them as edges (keyed by predicate)."""
-        g = self.rdf
+        """Entities and quantities as nodes, facts between them as edges (keyed by predicate).
+        An on-disk graph does not change, so its view is computed once (a copy is returned)."""
+        if self.on_disk:
+            if self._networkx is None:
+                self._networkx = self._to_networkx()
+            return self._networkx.copy()
+        return self._to_networkx()
+
+    def _to_networkx(self) -> nx.MultiDiGraph:
+        g, label = self.rdf, self.labeller()
         out = nx.MultiDiGraph()
-        nodes = {s for cls in [*CLASS_OF_TYPE.values(), KG.Quantity] for s in g.subjects(RDF.type, cls)}
+        types_of = self.objects_by_subject(RDF.type)
+        kinds = {*CLASS_OF_TYPE.values(), KG.Quantity}
+        nodes = {s for s, types in types_of.items() if kinds.intersection(types)}
+        labels, alt, codes_of, value_of = self.objects_by_subject(RDFS.label), self.objects_by_subject(SKOS.altLabel), self.objects_by_subject(KG.hasStockCode), self.value_by_subject(RDF.value)
         for n in sorted(nodes):
-            types = sorted(str(t).rsplit("#", 1)[-1] for t in g.objects(n, RDF.type))
-            aliases = sorted({str(x) for x in g.objects(n, SKOS.altLabel)} | {str(x) for x in g.objects(n, RDFS.label)})
-            attrs = {"label": self.label(n), "type": types[0] if types else "", "aliases": "|".join(aliases)}
-            codes = sorted(str(c) for c in g.objects(n, KG.hasStockCode))
+            types = sorted(str(t).rsplit("#", 1)[-1] for t in types_of.get(n, ()))
+            aliases = sorted({str(x) for x in alt.get(n, ())} | {str(x) for x in labels.get(n, ())})
+            attrs = {"label": label(n), "type": types[0] if types else "", "aliases": "|".join(aliases)}
+            codes = sorted(str(c) for c in codes_of.get(n, ()))
             if codes:
                 attrs["stockCode"] = "|".join(codes)
-            value = g.value(n, RDF.value)
+            value = value_of.get(n)
             if value is not None:
                 attrs["value"] = _lexical(value)
             out.add_node(str(n), **attrs)
+        subject, predicate, obj_of = self.value_by_subject(RDF.subject), self.value_by_subject(RDF.predicate), self.value_by_subject(RDF.object)
+        evidence, sentence, confidence = self.objects_by_subject(KG.evidence), self.value_by_subject(KG.sentenceText), self.value_by_subject(KG.confidence)
         for a in sorted(g.subjects(RDF.type, KG.Assertion)):
-            s, p, o = g.value(a, RDF.subject), g.value(a, RDF.predicate), g.value(a, RDF.object)
+            s, p, o = subject.get(a), predicate.get(a), obj_of.get(a)
             if isinstance(o, Literal) or str(s) not in out or str(o) not in out:
                 continue
-            evidence = sorted(str(g.value(ev, KG.sentenceText)) for ev in g.objects(a, KG.evidence))
-            predicate = str(p).rsplit("#", 1)[-1]
+            texts = sorted(str(sentence.get(ev)) for ev in evidence.get(a, ()))
+            name = str(p).rsplit("#", 1)[-1]
             out.add_edge(
-                str(s), str(o), key=predicate, predicate=predicate,
-                confidence=float(g.value(a, KG.confidence) or 0), sentence=evidence[0] if evidence else "",
-                evidence=len(evidence),
+                str(s), str(o), key=name, predicate=name,
+                confidence=float(confidence.get(a) or 0), sentence=texts[0] if texts else "",
+                evidence=len(texts),
             )
         return out
 
@@ -405,9 +442,11 @@ def _offsets(obj) -> str:
     return f"l{obj}"
 
 
-#: Graphs up to this many triples are assembled in memory (rdflib); larger ones on disk, with memory
-#: that does not grow with the graph (docs/performance.md has the measurement behind the number).
-MEMORY_TRIPLES = 1_000_000
+#: Graphs up to this many triples are assembled in memory (rdflib); larger ones on disk. Measured on
+#: the 10 MB news corpus (482,586 triples, docs/performance.md): graph + outputs in memory 37 s and
+#: 1.1 GB peak, on disk 52 s and 0.64 GB; the in-memory peak grows ~2 kB per triple, the on-disk
+#: one does not grow with the graph. 500 k keeps every build under ~1.2 GB.
+MEMORY_TRIPLES = 500_000
 
 
 class _Sink:
@@ -442,6 +481,8 @@ class _Sink:
         from oxrdflib import OxigraphStore
         from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
+        from kg.store import load_file
+
         nt = self.workdir / "graph.nt"
         n = 0
         with self.lines, open(nt, "w", encoding="utf-8", newline="\n") as fh:
@@ -449,7 +490,7 @@ class _Sink:
                 fh.write(line + "\n")
                 n += 1
         store = ox.Store(str(self.workdir / "store"))
-        store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+        load_file(store, nt)
         rdf = Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
         return KnowledgeGraph(rdf, canonical_nt=nt, size=n, workdir=self.workdir)
 

@@ -78,7 +78,7 @@ class Entity:
     surfaces: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # script -> surface counts
     norms: Counter = field(default_factory=Counter)
     codes: set[str] = field(default_factory=set)
-    documents: set[str] = field(default_factory=set)
+    documents: set[str] = field(default_factory=set)  # only when the Resolver keeps mentions
     from_lexicon: bool = False
 
     @property
@@ -103,9 +103,9 @@ class Entity:
 class Resolver:
     """Collects mentions from every document, then merges them into entities.
 
-    Per name key it keeps counts (types, surfaces, norms, documents), not the mentions
-    themselves, so its memory grows with the number of distinct names, not with the corpus;
-    ``keep_mentions=True`` (``kg explain``) also keeps every mention for :meth:`mentions`.
+    Per name key it keeps counts (types, surfaces, norms), not the mentions themselves, so its
+    memory grows with the number of distinct names, not with the corpus; ``keep_mentions=True``
+    (``kg explain``) also keeps every mention for :meth:`mentions` and each entity's documents.
     """
 
     def __init__(self, keep_mentions: bool = False) -> None:
@@ -132,10 +132,10 @@ class Resolver:
         if not mention.source.endswith("coref"):  # 该公司 / 其 / 公司 name nothing: no label, no alias
             stats.surfaces[script][mention.text] += 1
         stats.norms[mention.canonical or mention.norm] += 1
-        stats.documents.add(document)
         if mention.code:
             stats.codes.add(mention.code)
         if self._keep:
+            stats.documents.add(document)
             self._mentions[key].append((mention, document, script))
         if not mention.source.endswith("coref") and (mention.source == "lexicon" or mention.canonical):
             self._lexicon_keys.add(key)

@@ -162,22 +162,28 @@ def _entities_csv(kg: KnowledgeGraph) -> str:
     from kg.namespaces import KG, RDF, SDO, SKOS
 
     g = kg.rdf
+    label = kg.labeller()
+    subject, obj = kg.value_by_subject(RDF.subject), kg.value_by_subject(RDF.object)
     facts: dict = {}
     for a in g.subjects(RDF.type, KG.Assertion):
-        for node in (g.value(a, RDF.subject), g.value(a, RDF.object)):
+        for node in (subject.get(a), obj.get(a)):
             facts[node] = facts.get(node, 0) + 1
+    mentioned: dict = {}
+    for node in {(doc, node) for doc, node in g.subject_objects(SDO.mentions)}:
+        mentioned[node[1]] = mentioned.get(node[1], 0) + 1
+    pref, alt, codes = (kg.objects_by_subject(p) for p in (SKOS.prefLabel, SKOS.altLabel, KG.hasStockCode))
     rows = []
     for cls in CLASS_OF_TYPE.values():
         for node in g.subjects(RDF.type, cls):
             rows.append(
                 {
                     "iri": str(node),
-                    "label": kg.label(node),
+                    "label": label(node),
                     "type": TYPE_OF_CLASS[cls],
-                    "labels": "|".join(sorted(str(x) for x in g.objects(node, SKOS.prefLabel))),
-                    "aliases": "|".join(sorted(str(x) for x in g.objects(node, SKOS.altLabel))),
-                    "stock_codes": "|".join(sorted(str(x) for x in g.objects(node, KG.hasStockCode))),
-                    "documents": len(set(g.subjects(SDO.mentions, node))),
+                    "labels": "|".join(sorted(str(x) for x in pref.get(node, ()))),
+                    "aliases": "|".join(sorted(str(x) for x in alt.get(node, ()))),
+                    "stock_codes": "|".join(sorted(str(x) for x in codes.get(node, ()))),
+                    "documents": mentioned.get(node, 0),
                     "facts": facts.get(node, 0),
                 }
             )
