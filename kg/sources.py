@@ -27,7 +27,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -298,6 +298,9 @@ class _Reader:
 
     def file(self, path: Path) -> Iterator[Document]:
         where = str(path)
+        if path.suffix.lower() == ".jsonl" and _plain_utf8(path):
+            yield from self.jsonl_stream(path)
+            return
         try:
             data = path.read_bytes()
         except OSError as err:
@@ -346,7 +349,46 @@ class _Reader:
     def jsonl(self, path: Path, text: str) -> Iterator[Document]:
         lines = text.split("\n")
         truncated_at = len(lines) if lines and lines[-1].strip() else None  # last line has no newline
-        for number, line in enumerate(lines, start=1):
+        yield from self._records(path, enumerate(lines, start=1), lambda: truncated_at)
+
+    def jsonl_stream(self, path: Path) -> Iterator[Document]:
+        """A UTF-8 JSONL file read line by line: memory does not grow with the file. Same records,
+        problems and repairs as reading it whole (:meth:`jsonl`)."""
+        where = str(path)
+        invalid = 0
+        truncated_at: int | None = None
+
+        def lines() -> Iterator[tuple[int, str]]:
+            nonlocal invalid, truncated_at
+            with open(path, "rb") as fh:
+                for number, raw in enumerate(fh, start=1):
+                    if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                        raw = raw[len(codecs.BOM_UTF8):]
+                    if not raw.endswith(b"\n"):
+                        truncated_at = number if raw.strip() else None
+                    try:
+                        line = raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        bad = len(_INVALID.findall(raw.decode("utf-8", errors="surrogateescape")))
+                        if self.strict:
+                            raise InputError(f"{bad} byte{'' if bad == 1 else 's'} not valid UTF-8", where=f"{where}:{number}",
+                                             fix="repair or re-save the file as UTF-8, or drop --strict") from None
+                        invalid += bad
+                        line = raw.decode("utf-8", errors="replace")
+                    yield number, line.removesuffix("\n").removesuffix("\r")
+
+        try:
+            self.stats.files += 1
+            yield from self._records(path, lines(), lambda: truncated_at)
+        except OSError as err:
+            self.problem(where, f"cannot read file: {_os_reason(err)}", "check that the file is readable")
+        if invalid:
+            self.stats.repaired[where] = invalid
+            log.warning("%s: %d byte%s not valid UTF-8 (damaged or cut-off file?), replaced with U+FFFD",
+                        where, invalid, "" if invalid == 1 else "s")
+
+    def _records(self, path: Path, lines: Iterable[tuple[int, str]], truncated_at: Callable[[], int | None]) -> Iterator[Document]:
+        for number, line in lines:
             if not line.strip():
                 continue
             where = f"{path}:{number}"
@@ -354,11 +396,29 @@ class _Reader:
                 doc = _record(line, path, number, where)
             except _Skip as skip:
                 what = skip.what
-                if number == truncated_at and what.startswith("malformed JSON"):
+                if number == truncated_at() and what.startswith("malformed JSON"):
                     what += " (the last line looks cut off)"
                 self.problem(where, what, _RECORD_FIX, line=True)
                 continue
             yield self.emit(doc)
+
+
+def _plain_utf8(path: Path, sniff: int = 1 << 20) -> bool:
+    """True when a file's start reads as UTF-8 (perhaps with a few damaged bytes, as
+    :func:`decode_bytes` judges it) without NUL bytes or a UTF-16/32 byte-order mark, so it can
+    be decoded line by line; anything else is read whole and its encoding detected."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(sniff)
+    except OSError:
+        return False
+    if head.startswith(_WIDE_BOMS) or b"\x00" in head:
+        return False
+    if len(head) == sniff:
+        head = head[:-3]  # the block may end inside a character
+    loose = head.decode("utf-8", errors="surrogateescape")
+    invalid = len(_INVALID.findall(loose))
+    return invalid == 0 or len(_NON_ASCII.findall(loose)) - invalid >= 4 * invalid
 
 
 def _record(line: str, path: Path, number: int, where: str) -> Document:

@@ -376,3 +376,41 @@ def test_cli_skips_a_binary_file_with_one_warning_and_strict_stops(tmp_path):
     errors = [line for line in proc.stderr.splitlines() if line.startswith("kg: error:")]
     assert len(errors) == 1 and str(tmp_path / "b.txt") in errors[0] and "binary" in errors[0], proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_utf8_jsonl_file_is_streamed_with_the_records_and_repairs_of_a_whole_read(tmp_path, monkeypatch):
+    """Large JSONL files are read line by line (never whole); BOM, CRLF, damaged bytes and a
+    cut-off last line come out as when the file is decoded in one piece."""
+    from kg import sources
+
+    body = ("\ufeff" + RECORDS[0] + "\r\n" + RECORDS[4] + "\n\n").encode("utf-8")
+    body += b'{"id": "bad", "text": "\xe4\xb8\xad\xff\xe5\x9b\xbd"}\n' + RECORDS[6].encode("utf-8")
+    path = tmp_path / "news.jsonl"
+    path.write_bytes(body)
+    whole_stats, streamed_stats = ReadStats(), ReadStats()
+    monkeypatch.setattr(sources, "_plain_utf8", lambda p: False)
+    whole = list(read_documents([path], stats=whole_stats))
+    monkeypatch.undo()
+
+    def no_whole_read(self):
+        raise AssertionError(f"{self} was read whole")
+
+    monkeypatch.setattr(Path, "read_bytes", no_whole_read)
+    streamed = list(read_documents([path], stats=streamed_stats))
+    assert [d.id for d in streamed] == ["a1", "bad"] == [d.id for d in whole]
+    assert streamed == whole and streamed[1].text == "中\ufffd国"
+    assert streamed_stats.repaired == whole_stats.repaired == {str(path): 1}
+    assert streamed_stats.malformed == whole_stats.malformed and "cut off" in streamed_stats.malformed[-1][1]
+    assert streamed_stats.summary() == whole_stats.summary()
+
+
+@pytest.mark.parametrize("head", [b"\xff\xfe", b"\x00\x00", "中文".encode("gb18030")])
+def test_jsonl_that_is_not_plain_utf8_is_read_whole_and_its_encoding_detected(head, tmp_path):
+    from kg.sources import _plain_utf8
+
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(head + b"\n")
+    assert not _plain_utf8(path)
+    data = ("中文" * 10).encode("utf-8") + "中".encode("utf-8")[:2]  # cut at the end of the sniffed block
+    path.write_bytes(data)
+    assert _plain_utf8(path, sniff=len(data))
