@@ -174,7 +174,7 @@ class KnowledgeGraph:
             "facts": count(KG.Assertion),
             "evidence": count(KG.Evidence),
             "statements": count(KG.Statement),
-            "triples": len(self.rdf),
+            "triples": len(self),  # len(self.rdf) on a store counts DISTINCT triples in memory
         }
 
     def label(self, node) -> str:
