@@ -50,6 +50,8 @@ def test_assemble_switches_to_disk_past_the_limit_and_close_cleans_up(corpus, tm
         assert on_disk.serialize("nt") == in_memory.serialize("nt")
         assert on_disk.stats() == in_memory.stats()
         assert on_disk.fact_rows() == in_memory.fact_rows()
+        count = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
+        assert [tuple(map(str, r)) for r in on_disk.query(count)] == [tuple(map(str, r)) for r in in_memory.query(count)]
     finally:
         on_disk.close()
     assert not work.exists()
