@@ -445,8 +445,9 @@ def _offsets(obj) -> str:
 #: Graphs up to this many triples are assembled in memory (rdflib); larger ones on disk. Measured on
 #: the 10 MB news corpus (482,586 triples, docs/performance.md): graph + outputs in memory 37 s and
 #: 1.1 GB peak, on disk 52 s and 0.64 GB; the in-memory peak grows ~2 kB per triple, the on-disk
-#: one does not grow with the graph. 500 k keeps every build under ~1.2 GB.
-MEMORY_TRIPLES = 500_000
+#: one does not grow with the graph. With --jobs 1 the pipeline (~0.45 GB) is still loaded during
+#: the assembly, so 300 k keeps every build, whatever its size, under ~1.2 GB.
+MEMORY_TRIPLES = 300_000
 
 
 class _Sink:
