@@ -111,3 +111,18 @@ def test_resolver_counts_without_keeping_mentions():
     assert {d for e in b.values() for d in e.documents} == {"d1", "d2", "d3"}
     with pytest.raises(ValueError, match="keep_mentions"):
         lean.mentions()
+
+
+def test_append_and_remove_on_disk_give_the_bytes_of_fresh_builds(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KG_MEMORY_TRIPLES", "50")
+    a, b = write_jsonl(tmp_path / "a.jsonl", A), write_jsonl(tmp_path / "b.jsonl", B)
+    both, inc, only_a = tmp_path / "both", tmp_path / "inc", tmp_path / "only_a"
+    kg(["build", str(a), str(b), "-o", str(both)], monkeypatch, capsys)
+    kg(["build", str(a), "-o", str(only_a)], monkeypatch, capsys)
+    kg(["build", str(a), "-o", str(inc)], monkeypatch, capsys)
+    kg(["build", str(b), "-o", str(inc), "--append"], monkeypatch, capsys)
+    assert (inc / "graph.ttl").read_bytes() == (both / "graph.ttl").read_bytes()
+    kg(["remove", *(r["id"] for r in B), "-o", str(inc)], monkeypatch, capsys)
+    for name in OUTPUTS:
+        assert (inc / name).read_bytes() == (only_a / name).read_bytes(), name
+    assert not (inc / ASSEMBLY_DIR).exists()
