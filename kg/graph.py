@@ -306,6 +306,7 @@ class _Builder:
         for entity in {id(e): e for e in self.entities.values()}.values():
             self._entity(entity)
         support: dict[URIRef, float] = {}  # assertion -> probability that all its evidence is wrong
+        self.ends: dict[URIRef, set] = {}  # assertion -> its subject and object nodes
         for analysis in results():
             doc = self._document(analysis)
             for m in analysis.mentions:
@@ -315,6 +316,12 @@ class _Builder:
                 self._fact(analysis, doc, f, support)
         for assertion, keep in support.items():
             self.add((assertion, KG.confidence, _dec(1.0 - keep)))
+        degree: dict[URIRef, int] = {}
+        for ends in self.ends.values():
+            for node in ends:
+                degree[node] = degree.get(node, 0) + 1
+        for node, n in degree.items():
+            self.add((node, KG.factCount, Literal(n)))
 
     def _iri(self, m: Mention) -> URIRef:
         return KGR[self.entities[self.resolver.key_of(m)].path]
@@ -422,6 +429,7 @@ class _Builder:
             if key == "title":
                 add((assertion, KG.title, _text(value, a.script)))
         support[assertion] = support.get(assertion, 1.0) * (1.0 - f.confidence)  # noisy-or
+        self.ends[assertion] = {s, o} if isinstance(o, URIRef) else {s}
 
 
 def _valid_date(text: str) -> bool:

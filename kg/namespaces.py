@@ -123,6 +123,7 @@ class KG(DefinedNamespace):
     objectEnd: URIRef
     extractor: URIRef
     mentionCount: URIRef
+    factCount: URIRef  # materialised degree of an entity or quantity in the fact graph
 
     # documents
     script: URIRef

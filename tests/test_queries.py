@@ -91,3 +91,14 @@ def test_oxigraph_errors_point_into_the_users_query(store):
 
     with pytest.raises(QueryError, match=r"error at 2:9\b"):
         query_store(store, "SELECT * WHERE {\n ?s ?p }")
+
+
+def test_fact_count_is_each_nodes_number_of_distinct_facts(graph):
+    """kg:factCount (what most_connected ranks by) equals counting kg:Assertion subjects/objects."""
+    counted = run_query(graph, read_query(
+        "SELECT ?e (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a kg:Assertion . { ?a rdf:subject ?e } UNION { ?a rdf:object ?e } "
+        "FILTER(isIRI(?e)) } GROUP BY ?e"))
+    stored = run_query(graph, read_query("SELECT ?e ?n WHERE { ?e kg:factCount ?n }"))
+    as_dict = lambda rows: {str(e): int(n) for e, n in rows}  # noqa: E731
+    expected = as_dict(counted)
+    assert len(expected) > 20 and as_dict(stored) == expected
