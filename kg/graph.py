@@ -227,8 +227,8 @@ class KnowledgeGraph:
                     }
                 )
         # every column in the key: rows equal on the first ones still come out in one order
-        return sorted(rows, key=lambda r: (r["document"], r["sentence"], r["subject"], r["predicate"], r["object"],
-                                           r["extractor"], *(r[c] for c in sorted(r))))
+        order = ("document", "sentence", "subject", "predicate", "object", "extractor", "confidence", "object_iri", "subject_iri")
+        return sorted(rows, key=lambda r: tuple(r[c] for c in order))
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """Entities and quantities as nodes, facts between them as edges (keyed by predicate).
@@ -305,8 +305,8 @@ class _Builder:
         self.entities = self.resolver.entities()
         for entity in {id(e): e for e in self.entities.values()}.values():
             self._entity(entity)
-        support: dict[URIRef, float] = {}  # assertion -> probability that all its evidence is wrong
-        self.ends: dict[URIRef, set] = {}  # assertion -> its subject and object nodes
+        # assertion -> (probability that all its evidence is wrong, subject, object)
+        support: dict[URIRef, tuple[float, URIRef, object]] = {}
         for analysis in results():
             doc = self._document(analysis)
             for m in analysis.mentions:
@@ -314,11 +314,10 @@ class _Builder:
                     self.add((doc, SDO.mentions, self._iri(m)))
             for f in analysis.facts:
                 self._fact(analysis, doc, f, support)
-        for assertion, keep in support.items():
+        degree: dict[URIRef, int] = {}  # node -> distinct facts it is the subject or object of
+        for assertion, (keep, subject, obj) in support.items():
             self.add((assertion, KG.confidence, _dec(1.0 - keep)))
-        degree: dict[URIRef, int] = {}
-        for ends in self.ends.values():
-            for node in ends:
+            for node in {subject, obj} if isinstance(obj, URIRef) else {subject}:
                 degree[node] = degree.get(node, 0) + 1
         for node, n in degree.items():
             self.add((node, KG.factCount, Literal(n)))
@@ -428,8 +427,8 @@ class _Builder:
         for key, value in f.extra:
             if key == "title":
                 add((assertion, KG.title, _text(value, a.script)))
-        support[assertion] = support.get(assertion, 1.0) * (1.0 - f.confidence)  # noisy-or
-        self.ends[assertion] = {s, o} if isinstance(o, URIRef) else {s}
+        keep = support[assertion][0] if assertion in support else 1.0
+        support[assertion] = (keep * (1.0 - f.confidence), s, o)  # noisy-or
 
 
 def _valid_date(text: str) -> bool:
@@ -487,21 +486,33 @@ class _Sink:
         if self.lines is None:
             return KnowledgeGraph(self.rdf)
         import pyoxigraph as ox
-        from oxrdflib import OxigraphStore
-        from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
         from kg.store import load_file
 
-        nt = self.workdir / "graph.nt"
-        n = 0
-        with self.lines, open(nt, "w", encoding="utf-8", newline="\n") as fh:
-            for line in self.lines:
-                fh.write(line + "\n")
-                n += 1
+        with self.lines:
+            nt, n = _write_nt(self.lines, self.workdir)
         store = ox.Store(str(self.workdir / "store"))
         load_file(store, nt)
-        rdf = Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
-        return KnowledgeGraph(rdf, canonical_nt=nt, size=n, workdir=self.workdir)
+        return _on_disk(store, nt, n, self.workdir)
+
+
+def _write_nt(lines: Iterable[str], workdir: Path) -> tuple[Path, int]:
+    """Sorted N-Triples lines to ``workdir/graph.nt``; (its path, its number of triples)."""
+    nt, n = workdir / "graph.nt", 0
+    with open(nt, "w", encoding="utf-8", newline="\n") as fh:
+        for line in lines:
+            fh.write(line + "\n")
+            n += 1
+    return nt, n
+
+
+def _on_disk(store, nt: Path, n: int, workdir: Path) -> KnowledgeGraph:
+    """A KnowledgeGraph over an Oxigraph store (rdflib's API through oxrdflib) and its canonical N-Triples."""
+    from oxrdflib import OxigraphStore
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    rdf = Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
+    return KnowledgeGraph(rdf, canonical_nt=nt, size=n, workdir=workdir)
 
 
 def assemble(results: Callable[[], Iterable[DocResult]], workdir: Path, limit: int | None = None) -> KnowledgeGraph:
@@ -540,27 +551,21 @@ def open_stored(store_dir: Path, workdir: Path) -> KnowledgeGraph:
     its canonical N-Triples (sorted in bounded memory under ``workdir``, same bytes as the build
     wrote) and an rdflib view of the store opened read-only. ``close()`` it to delete ``workdir``."""
     import pyoxigraph as ox
-    from oxrdflib import OxigraphStore
-    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
     from kg.store import open_read_only
 
     store = open_read_only(store_dir)
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    nt, n = workdir / "graph.nt", 0
     try:
-        with SortedLines(workdir) as lines, open(nt, "w", encoding="utf-8", newline="\n") as fh:
+        with SortedLines(workdir) as lines:
             for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
                 lines.add(nt_line((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object))))
-            for line in lines:
-                fh.write(line + "\n")
-                n += 1
+            nt, n = _write_nt(lines, workdir)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    rdf = Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
-    return KnowledgeGraph(rdf, canonical_nt=nt, size=n, workdir=workdir)
+    return _on_disk(store, nt, n, workdir)
 
 
 def build_graph(results: Iterable[DocResult]) -> KnowledgeGraph:

@@ -110,8 +110,7 @@ class Resolver:
 
     def __init__(self, keep_mentions: bool = False) -> None:
         self._parent: dict[str, str] = {}
-        self._stats: dict[str, Entity] = {}
-        self._count: Counter = Counter()
+        self._stats: dict[str, Entity] = {}  # name key -> its mentions' counts
         self._keep = keep_mentions
         self._mentions: dict[str, list[tuple[Mention, str, str]]] = defaultdict(list)
         self._code_owner: dict[str, str] = {}
@@ -127,7 +126,6 @@ class Resolver:
         stats = self._stats.get(key)
         if stats is None:
             stats = self._stats[key] = Entity(key=key)
-        self._count[key] += 1
         stats.types[mention.type] += 1
         if not mention.source.endswith("coref"):  # 该公司 / 其 / 公司 name nothing: no label, no alias
             stats.surfaces[script][mention.text] += 1
@@ -147,8 +145,9 @@ class Resolver:
         return key
 
     def count(self, key: str) -> int:
-        """How many mentions have this name key."""
-        return self._count[key]
+        """How many mentions have this name key (each counted once by type)."""
+        stats = self._stats.get(key)
+        return stats.types.total() if stats is not None else 0
 
     def mentions(self, key: str | None = None) -> list[tuple[Mention, str, str]]:
         """(mention, document, script) of one name key, or of every key (needs ``keep_mentions``)."""
@@ -177,8 +176,7 @@ class Resolver:
             groups[self._find(key)].append(key)
         out: dict[str, Entity] = {}
         for members in groups.values():
-            counts = self._count
-            best = min(members, key=lambda k: (k not in self._lexicon_keys, -counts[k], -len(k), k))
+            best = min(members, key=lambda k: (k not in self._lexicon_keys, -self.count(k), -len(k), k))
             entity = Entity(key=best, from_lexicon=best in self._lexicon_keys)
             for k in members:
                 stats = self._stats[k]

@@ -416,9 +416,17 @@ def _plain_utf8(path: Path, sniff: int = 1 << 20) -> bool:
         return False
     if len(head) == sniff:
         head = head[:-3]  # the block may end inside a character
-    loose = head.decode("utf-8", errors="surrogateescape")
+    return _utf8_damage(head) is not None
+
+
+def _utf8_damage(data: bytes) -> int | None:
+    """How many bytes of ``data`` are not valid UTF-8, or None when too many are for it to be
+    UTF-8 text: GBK/Big5 text decodes as a few accidental UTF-8 characters among many invalid
+    bytes; UTF-8 text with a stray or cut-off byte is the other way round."""
+    loose = data.decode("utf-8", errors="surrogateescape")
     invalid = len(_INVALID.findall(loose))
-    return invalid == 0 or len(_NON_ASCII.findall(loose)) - invalid >= 4 * invalid
+    valid = len(_NON_ASCII.findall(loose)) - invalid
+    return invalid if invalid == 0 or (valid and valid >= 4 * invalid) else None
 
 
 def _record(line: str, path: Path, number: int, where: str) -> Document:
@@ -472,15 +480,9 @@ def _decode_other(data: bytes) -> tuple[str, str, int]:
     has_bom = data.startswith(_WIDE_BOMS)
     if not has_bom and b"\x00" in data:
         raise _binary()
-    if not has_bom:
-        loose = data.decode("utf-8", errors="surrogateescape")
-        invalid = len(_INVALID.findall(loose))
-        valid = len(_NON_ASCII.findall(loose)) - invalid
-        # GBK/Big5 text decodes as a few accidental UTF-8 characters among many invalid bytes;
-        # UTF-8 text with a stray or cut-off byte is the other way round.
-        if valid and valid >= 4 * invalid:
-            text = data.decode("utf-8", errors="replace")
-            return text[1:] if text.startswith("\ufeff") else text, "utf_8", invalid
+    if not has_bom and (invalid := _utf8_damage(data)) is not None:
+        text = data.decode("utf-8", errors="replace")
+        return text[1:] if text.startswith("\ufeff") else text, "utf_8", invalid
     matches = from_bytes(data, cp_isolation=list(CANDIDATE_ENCODINGS), threshold=_MESS_THRESHOLD)
     best = next((m for m in matches if m.bom), None)  # a UTF-16/32 byte-order mark settles it
     if best is None:

@@ -7,6 +7,7 @@ import csv
 import io
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -120,8 +121,8 @@ def _nquads_to(kg: KnowledgeGraph, out: BinaryIO) -> None:
     default = ox.DefaultGraph()
     if kg.on_disk:
         triples = ox.parse(path=str(kg.canonical_nt), format=ox.RdfFormat.N_TRIPLES)
-    else:
-        triples = ox.parse(input=kg.serialize("nt").encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    else:  # rdflib's N-Triples as they come: the lines are sorted below
+        triples = ox.parse(input=kg.rdf.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     with SortedLines(kg.canonical_nt.parent if kg.on_disk else None) as lines:
         for t in triples:
             doc = home.get(t.subject.value)
@@ -168,9 +169,7 @@ def _entities_csv(kg: KnowledgeGraph) -> str:
     for a in g.subjects(RDF.type, KG.Assertion):
         for node in (subject.get(a), obj.get(a)):
             facts[node] = facts.get(node, 0) + 1
-    mentioned: dict = {}
-    for node in {(doc, node) for doc, node in g.subject_objects(SDO.mentions)}:
-        mentioned[node[1]] = mentioned.get(node[1], 0) + 1
+    mentioned = Counter(node for _, node in set(g.subject_objects(SDO.mentions)))  # documents per entity
     pref, alt, codes = (kg.objects_by_subject(p) for p in (SKOS.prefLabel, SKOS.altLabel, KG.hasStockCode))
     rows = []
     for cls in CLASS_OF_TYPE.values():
