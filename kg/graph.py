@@ -109,9 +109,10 @@ class KnowledgeGraph:
     """
 
     def __init__(self, rdf: Graph | None = None, *, canonical_nt: Path | None = None,
-                 size: int | None = None, workdir: Path | None = None) -> None:
+                 size: int | None = None, workdir: Path | None = None, store=None) -> None:
         self.rdf = rdf if rdf is not None else Graph()
         self.canonical_nt = canonical_nt
+        self.store = store  # the Oxigraph store under an on-disk graph
         self._size = size
         self._workdir = workdir
         self._networkx: nx.MultiDiGraph | None = None
@@ -131,7 +132,7 @@ class KnowledgeGraph:
             self.rdf.close()
             self.rdf = Graph()
             shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = self.canonical_nt = None
+            self._workdir = self.canonical_nt = self.store = None
 
     def write(self, fmt: str, out: BinaryIO) -> None:
         """Write the graph to a binary file; Turtle and N-Triples of an on-disk graph stream from
@@ -512,7 +513,7 @@ def _on_disk(store, nt: Path, n: int, workdir: Path) -> KnowledgeGraph:
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
     rdf = Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
-    return KnowledgeGraph(rdf, canonical_nt=nt, size=n, workdir=workdir)
+    return KnowledgeGraph(rdf, canonical_nt=nt, size=n, workdir=workdir, store=store)
 
 
 def assemble(results: Callable[[], Iterable[DocResult]], workdir: Path, limit: int | None = None) -> KnowledgeGraph:

@@ -5,8 +5,9 @@
 seconds of parsing plus the graph's size in RAM per process, and an open that costs
 milliseconds with pages read on demand (numbers in ``docs/performance.md``).
 
-The store is always rebuilt from the canonical ``graph.ttl`` that the same build wrote, so it
-holds exactly the same triples. It is written next to its destination and swapped in only when
+The store always holds exactly the triples of the ``graph.ttl`` the same build wrote: it is
+bulk-loaded from that file, or, for a graph assembled on disk, checkpointed from the assembly's
+store (no second load). It is written next to its destination and swapped in only when
 complete: a killed build leaves the previous store untouched.
 """
 
@@ -51,8 +52,10 @@ def is_store(path: Path) -> bool:
     return path.is_dir() and (path / "CURRENT").is_file()
 
 
-def write_store(graph_file: Path, target: Path) -> int:
-    """Bulk-load ``graph_file`` into a fresh on-disk store and swap it in at ``target``; triples loaded."""
+def write_store(source, target: Path) -> int:
+    """A fresh on-disk store at ``target`` (built beside it and swapped in) holding ``source``: a graph
+    file, bulk-loaded, or an open Oxigraph store, copied by a RocksDB checkpoint (hard links on the
+    same file system: no second load of the same triples). Returns the number of triples."""
     import pyoxigraph as ox
 
     target = Path(target)
@@ -65,8 +68,12 @@ def write_store(graph_file: Path, target: Path) -> int:
         if leftover.exists():
             shutil.rmtree(leftover)
     target.parent.mkdir(parents=True, exist_ok=True)
-    store = ox.Store(str(staging))
-    load_file(store, Path(graph_file))
+    if isinstance(source, ox.Store):
+        source.backup(str(staging))
+        store = ox.Store(str(staging))
+    else:
+        store = ox.Store(str(staging))
+        load_file(store, Path(source))
     store.optimize()
     n = len(store)
     del store  # closes the database before it is moved
