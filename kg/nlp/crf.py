@@ -461,16 +461,11 @@ class Featurizer:
         cache[w] = r
         return r
 
-    def __call__(self, text: str, words: Sequence[tuple[int, int]] | None) -> list[list[str]]:
-        n = len(text)
-        if n == 0:
-            return []
-        norm = text.translate(_NORM_TABLE)
-        if len(norm) != n:  # cannot happen (one char in, one char out); be safe
-            norm = "".join(_norm_char(c) for c in text)
-        cls = norm.translate(_CLASS_TABLE)
-        wl = _word_info(n, words)
-        kn = self.known
+    @staticmethod
+    def sparse(norm: str, cls: str, wl: list[tuple[int, int]]) -> dict[int, list[str]]:
+        """The sparse clues (lexicon matches, suffixes, prefixes, surnames) of the normalised
+        text: position -> feature strings, unfiltered."""
+        n = len(norm)
         wend = {e - 1 for _, e in wl}
 
         # sparse per-char features
@@ -575,6 +570,33 @@ class Featurizer:
                 x = extra[i] = []
             x.append("sur2")
 
+        # word-final suffix clue for every char of the word
+        if suf_end:
+            for ws, we in wl:
+                sew = suf_end.get(we - 1)
+                if sew is not None:
+                    sew = "wsuf=" + sew[:3]
+                    if we - ws == 1:
+                        extra.setdefault(ws, []).append(sew + "S")
+                    else:
+                        extra.setdefault(ws, []).append(sew + "B")
+                        for k in range(ws + 1, we - 1):
+                            extra.setdefault(k, []).append(sew + "M")
+                        extra.setdefault(we - 1, []).append(sew + "E")
+        return extra
+
+    def __call__(self, text: str, words: Sequence[tuple[int, int]] | None) -> list[list[str]]:
+        n = len(text)
+        if n == 0:
+            return []
+        norm = text.translate(_NORM_TABLE)
+        if len(norm) != n:  # cannot happen (one char in, one char out); be safe
+            norm = "".join(_norm_char(c) for c in text)
+        cls = norm.translate(_CLASS_TABLE)
+        wl = _word_info(n, words)
+        kn = self.known
+        extra = self.sparse(norm, cls, wl)
+
         # char window features (c-2 .. c+2), cached per char bigram / trigram and
         # spread to the positions they belong to (columns A, B, C, D, TL, TM, TR)
         P = ["<s>", "<s>", *norm, "</s>", "</s>"]
@@ -633,19 +655,6 @@ class Featurizer:
                     app([*a_, *b_, *c_, *d_, t3_, *sf, *ctx, *filter(knc, (l_, m_, r_, k_))])
         if len(feats) != n:  # words must cover the text exactly once (see _word_info)
             raise AssertionError("word spans do not cover the text")
-        # word-final suffix clue for every char of the word
-        if suf_end:
-            for ws, we in wl:
-                sew = suf_end.get(we - 1)
-                if sew is not None:
-                    sew = "wsuf=" + sew[:3]
-                    if we - ws == 1:
-                        extra.setdefault(ws, []).append(sew + "S")
-                    else:
-                        extra.setdefault(ws, []).append(sew + "B")
-                        for k in range(ws + 1, we - 1):
-                            extra.setdefault(k, []).append(sew + "M")
-                        extra.setdefault(we - 1, []).append(sew + "E")
         if kn is None:
             for i, x in extra.items():
                 feats[i] += x
@@ -742,22 +751,39 @@ def tags_to_spans(tags: Sequence[str]) -> list[Span]:
 # ------------------------------------------------------------------ tagger
 
 class CRFTagger:
-    def __init__(self, tagger: pycrfsuite.Tagger, path: Path | None = None) -> None:
+    """Tags text with the CRF: compiled (:mod:`kg.nlp.crfvec`, vectorised features and a
+    numba Viterbi) when the model allows, else through crfsuite with feature strings. Both
+    give the same tags."""
+
+    def __init__(self, tagger: pycrfsuite.Tagger, path: Path | None = None, compiled: bool = True) -> None:
         self._tagger = tagger
         self.path = path
         self._seg = _Segmenter()
-        known = model_attributes(tagger)
-        # cluster features only if the model was trained with them (FEATURE_VERSION 3)
-        self._feat = Featurizer(known, use_clusters=any(a.startswith("k=") for a in known))
+        self._featurizer: Featurizer | None = None
+        self._compiled = None
+        if compiled and path is not None:
+            from kg.nlp.crfvec import compile_model
+
+            self._compiled = compile_model(path)
+
+    @property
+    def _feat(self) -> Featurizer:
+        """The string featurizer for crfsuite (built on first use: reading the model's
+        attribute names costs a second)."""
+        if self._featurizer is None:
+            known = model_attributes(self._tagger)
+            # cluster features only if the model was trained with them (FEATURE_VERSION 3)
+            self._featurizer = Featurizer(known, use_clusters=any(a.startswith("k=") for a in known))
+        return self._featurizer
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "CRFTagger":
+    def load(cls, path: str | Path | None = None, compiled: bool = True) -> "CRFTagger":
         p = Path(path) if path is not None else default_model_path()
         if not p.is_file():
             raise FileNotFoundError(f"CRF model not found: {p}")
         t = pycrfsuite.Tagger()
         t.open(str(p))
-        return cls(t, p)
+        return cls(t, p, compiled)
 
     @property
     def labels(self) -> list[str]:
@@ -769,27 +795,29 @@ class CRFTagger:
     def tag(self, text: str, words: list[tuple[int, int]] | None = None) -> list[Span]:
         if not text:
             return []
-        return self._tag(text, words)
-
-    def _tag(self, text: str, words: list[tuple[int, int]] | None) -> list[Span]:
-        if words is None:
-            words = self._seg.words(text)
-        xseq = self._feat(text, words)
-        tags = self._tagger.tag(xseq)
-        spans = tags_to_spans(tags)
-        # never return spans that are only whitespace/punctuation at the edges
-        out = []
-        for s, e, t in spans:
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            if e > s:
-                out.append((s, e, t))
-        return out
+        return self.tag_many([text], [words])[0]
 
     def tag_many(self, texts: Iterable[str],
                  words: Iterable[list[tuple[int, int]] | None] | None = None) -> list[list[Span]]:
-        if words is None:
-            return [self.tag(t) for t in texts]
-        return [self.tag(t, w) for t, w in zip(texts, words)]
+        """Spans of each text; the compiled model tags them all in one go."""
+        texts = list(texts)
+        wl = [None] * len(texts) if words is None else list(words)
+        wl = [self._seg.words(t) if w is None and t else w for t, w in zip(texts, wl)]
+        if self._compiled is not None:
+            tags = self._compiled.tag(texts, wl)
+        else:
+            tags = [self._tagger.tag(self._feat(t, w)) if t else [] for t, w in zip(texts, wl)]
+        return [_trimmed(t, tags_to_spans(g)) for t, g in zip(texts, tags)]
+
+
+def _trimmed(text: str, spans: list[Span]) -> list[Span]:
+    """Never return spans that are only whitespace/punctuation at the edges."""
+    out = []
+    for s, e, t in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e, t))
+    return out

@@ -18,6 +18,7 @@ from spacy.attrs import IDX, IS_SPACE, LENGTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
+from spacy.util import minibatch
 
 from kg.errors import ConfigError
 from kg.model import AGENT_TYPES, ENTITY_TYPES, ORG_TYPES, Document, Mention, Sentence
@@ -92,8 +93,19 @@ class MentionRecognizer:
         self.tags = _word_tags(nlp)
 
     def __call__(self, doc: Doc) -> Doc:
+        return next(self.pipe([doc]))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        """Annotate docs; the CRF tags a batch of them at once (its cost is per batch, not per doc)."""
+        for batch in minibatch(docs, batch_size):
+            tokens = [token_spans(doc) for doc in batch]
+            tagged = self.crf.tag_many([doc.text for doc in batch], tokens) if self.crf is not None else None
+            for k, doc in enumerate(batch):
+                self._annotate(doc, tokens[k], None if tagged is None else tagged[k])
+                yield doc
+
+    def _annotate(self, doc: Doc, tokens: list[tuple[int, int]], crf_spans: list[tuple[int, int, str]] | None) -> None:
         text = doc.text
-        tokens = token_spans(doc)
         cands: list[Candidate] = []
         for match_id, start, end in self.matcher(doc):
             span = doc[start:end]
@@ -113,9 +125,9 @@ class MentionRecognizer:
         cands.extend(patterns.compound_concepts(text, cands))
         chosen = select(cands)
         chosen = propagate(text, chosen)
-        crf_cands = [] if self.crf is None else [Candidate(s, e, t, "crf") for s, e, t in self.crf.tag(text, tokens)]
+        crf_cands = [] if crf_spans is None else [Candidate(s, e, t, "crf") for s, e, t in crf_spans]
         chosen = _type_hints(text, chosen, crf_cands)
-        if self.crf is not None:
+        if crf_spans is not None:
             chosen = combine(text, chosen, crf_cands, self.combine)
         doc._.kg_mentions = chosen
         ents = []
@@ -124,7 +136,6 @@ class MentionRecognizer:
             if span is not None:
                 ents.append(span)
         doc.set_ents(ents)
-        return doc
 
     def _hints(self, doc: Doc) -> Iterator[Candidate]:
         for surface, etype in doc._.kg_hints:

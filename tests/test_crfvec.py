@@ -1,0 +1,109 @@
+"""The compiled CRF (kg/nlp/crfvec.py) must tag exactly as crfsuite does."""
+
+from __future__ import annotations
+
+import numpy as np
+import pycrfsuite
+import pytest
+
+from kg.nlp import crf, crfvec
+
+MODEL = crf.default_model_path()
+pytestmark = pytest.mark.skipif(not MODEL.is_file(), reason="shipped CRF model missing")
+
+TEXTS = [
+    "阿里巴巴集团首席执行官张勇在杭州表示，公司将继续加大对云计算的投入。",
+    "腾讯控股有限公司首席执行官马化腾昨日在深圳出席活动。",
+    "中國電信在全國擁有超過700個數據中心，國泰君安預測算力需求將大增。",
+    "ＡＢＣ１２３，Hello world！\r\n İstanbul ß ﬁ 𠀀 \t 张三",  # full-width, non-BMP, spaces
+    "欧阳修和司马光", "张", "。", " ", "a",
+    "<s>中</s>和</s><s>",  # text that looks like the padding symbols
+    "OpenAI於2月發布Sora，微軟CEO納德拉表示：「這是里程碑」。国务院发改委副主任李明说",
+    "北京市朝阳区建国路88号SOHO现代城的华为技术有限公司研发中心主任王小二和欧阳娜娜",
+]
+
+
+@pytest.fixture(scope="module")
+def crfsuite_tagger():
+    t = pycrfsuite.Tagger()
+    t.open(str(MODEL))
+    return t
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    model = crfvec.compile_model(MODEL)
+    assert model is not None
+    return model
+
+
+@pytest.fixture(scope="module")
+def featurizer(crfsuite_tagger):
+    return crf.Featurizer(crf.model_attributes(crfsuite_tagger), use_clusters=False)
+
+
+def _words(text):
+    return crf._Segmenter().words(text) if text else []
+
+
+def test_reads_labels_and_weights_of_the_model_file(crfsuite_tagger):
+    labels, attrs, feats = crfvec.read_model(MODEL)
+    assert labels == crfsuite_tagger.labels()
+    info = crfsuite_tagger.info()  # weights as crfsuite's text dump prints them (6 decimals)
+    state = feats[feats["type"] == 0]
+    assert len(state) == len(info.state_features)
+    for f in state[:: max(1, len(state) // 500)]:
+        key = (attrs[f["src"]], labels[f["dst"]])
+        assert info.state_features[key] == pytest.approx(f["weight"], abs=1e-6)
+    trans = feats[feats["type"] == 1]
+    assert {(labels[f["src"]], labels[f["dst"]]): round(float(f["weight"]), 6) for f in trans} == pytest.approx(
+        info.transitions, abs=1e-6)
+
+
+def test_rejects_a_file_that_is_not_a_model(tmp_path):
+    bad = tmp_path / "x.crfsuite"
+    bad.write_bytes(b"\0" * 64)
+    with pytest.raises(ValueError, match="not a crfsuite"):
+        crfvec.read_model(bad)
+
+
+def test_emissions_are_the_summed_weights_of_the_feature_strings(compiled, featurizer):
+    labels, attrs, _ = crfvec.read_model(MODEL)
+    row = {a: i for i, a in enumerate(attrs)}
+    words = [_words(t) for t in TEXTS]
+    E, bounds = compiled.emissions(TEXTS, words)
+    assert list(bounds) == list(np.cumsum([0] + [len(t) for t in TEXTS]))
+    for k, (text, w) in enumerate(zip(TEXTS, words)):
+        want = np.array([compiled.W[[row[f] for f in fs if f in row]].sum(0) for fs in featurizer(text, w)]) if text else np.zeros((0, len(labels)))
+        np.testing.assert_allclose(E[bounds[k]:bounds[k + 1]], want.reshape(-1, len(labels)), rtol=0, atol=1e-9)
+
+
+def test_tags_equal_crfsuite_one_by_one_and_in_a_batch(compiled, featurizer, crfsuite_tagger):
+    words = [_words(t) for t in TEXTS]
+    want = [crfsuite_tagger.tag(featurizer(t, w)) if t else [] for t, w in zip(TEXTS, words)]
+    assert compiled.tag(TEXTS, words) == want
+    assert [compiled.tag([t], [w])[0] for t, w in zip(TEXTS, words)] == want
+    # words that do not cover the text (gaps, overlaps) are repaired the same way
+    odd = [[(0, 3), (2, 5), (9, 12)], None]
+    want = [crfsuite_tagger.tag(featurizer(TEXTS[0], w)) for w in odd]
+    assert compiled.tag([TEXTS[0]] * 2, odd) == want
+
+
+def test_tagger_gives_the_same_spans_compiled_or_not():
+    fast = crf.CRFTagger.load()
+    slow = crf.CRFTagger.load(compiled=False)
+    assert fast._compiled is not None and slow._compiled is None
+    assert fast.tag_many(TEXTS) == slow.tag_many(TEXTS)
+    assert fast.tag(TEXTS[0]) == slow.tag(TEXTS[0]) != []
+
+
+def test_viterbi_keeps_the_first_best_label_on_ties():
+    E = np.zeros((3, 2))
+    T = np.zeros((2, 2))
+    out = np.empty(3, dtype=np.int64)
+    crfvec._viterbi(E, np.array([0, 3]), T, out)
+    assert out.tolist() == [0, 0, 0]
+    E[1, 1] = 1.0
+    T[1, 0] = -5.0
+    crfvec._viterbi(E, np.array([0, 3]), T, out)
+    assert out.tolist() == [0, 1, 1]
