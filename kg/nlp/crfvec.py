@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import re
 import struct
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
