@@ -20,6 +20,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", type=Path, help="JSONL documents (benchmarks/corpus.py)")
     parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--segmenter", default="jieba", help="jieba | jieba-fast")
     args = parser.parse_args()
 
     from kg.api import Options
@@ -28,11 +29,11 @@ def main() -> None:
 
     with open(args.corpus, encoding="utf-8") as fh:
         docs = [Document(str(i), json.loads(line)["text"]) for i, line in enumerate(islice(fh, args.docs))]
-    analyse_batch(docs[:5], Options())  # load the pipeline and models
+    analyse_batch(docs[:5], Options(segmenter=args.segmenter))  # load the pipeline and models
     chars = sum(len(d.text) for d in docs)
     started = time.perf_counter()
     for k in range(0, len(docs), 100):
-        analyse_batch(docs[k:k + 100], Options())
+        analyse_batch(docs[k:k + 100], Options(segmenter=args.segmenter))
     seconds = time.perf_counter() - started
     print(f"{len(docs)} documents, {chars:,} characters: {seconds:.1f} s, {chars / seconds:,.0f} chars/s (one core, start-up excluded)")
 

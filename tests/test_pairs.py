@@ -119,3 +119,30 @@ def test_shipped_precision_table_covers_the_finance_rules():
     table = rule_precision()
     assert "acquires" in table["_measurable"] and "released" not in table["_measurable"]
     assert 0.0 < table["finance.v1"]["*"]["precision"] < 1.0 and table["finance.v1"]["*"]["facts"] >= 50
+
+
+def test_probabilities_of_a_batch_equal_one_by_one():
+    model = pairs.load_model()
+    batch = [["T:ORG|ORG", "mw:收购", "mw:收购"], [], ["unseen"], ["T:PERSON|ORG", "mwl:担任", "unseen"], ["mw:收购"]]
+    together = model.probabilities_many(batch)
+    for features, row in zip(batch, together):
+        alone = model.probabilities(features)
+        assert np.array_equal(row, alone)
+        rows = sorted({model.index[x] for x in features if x in model.index})  # the definition
+        scores = model.bias + (model.weights[rows].sum(axis=0) if rows else 0.0)
+        e = np.exp(scores - scores.max())
+        assert np.allclose(row, e / e.sum(), rtol=1e-6, atol=1e-7)
+    # a repeated feature counts once; no known feature leaves the bias alone
+    assert np.array_equal(together[0], model.probabilities(["mw:收购", "T:ORG|ORG"]))
+    assert np.array_equal(together[1], together[2])
+    assert not np.array_equal(together[1], together[4])
+
+
+def test_sentence_words_bisect_as_the_filters_did():
+    view = "甲公司今天宣布收购乙公司的全部股份"
+    tokens = [(0, 3), (3, 5), (5, 7), (7, 9), (9, 12), (12, 13), (13, 15), (15, 17)]
+    words = pairs.SentenceWords(view, tokens)
+    for start in range(len(view) + 1):
+        for end in range(len(view) + 1):
+            want = [view[s:e] for s, e in tokens if s >= start and e <= end]
+            assert words.within(start, end) == want

@@ -16,7 +16,7 @@ the second is, or the predicate is symmetric.
 from __future__ import annotations
 
 import json
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -33,6 +33,7 @@ __all__ = [
     "FEATURE_VERSION",
     "MODEL_NAME",
     "PairModel",
+    "SentenceWords",
     "candidate_pairs",
     "classify",
     "load_model",
@@ -68,13 +69,30 @@ def _bucket(n: int) -> str:
     return "0" if n == 0 else "1" if n <= 2 else "2" if n <= 5 else "3" if n <= 10 else "4" if n <= 20 else "5"
 
 
-def pair_features(view: str, tokens: Sequence[tuple[int, int]], sent_start: int, sent_end: int,
+class SentenceWords:
+    """The words of a sentence (sorted, non-overlapping spans) with their strings, built once
+    for all the pairs of the sentence: :func:`pair_features` finds the words left of, between
+    and right of two names by bisection."""
+
+    __slots__ = ("ends", "starts", "words")
+
+    def __init__(self, view: str, tokens: Sequence[tuple[int, int]]) -> None:
+        self.words = [view[s:e] for s, e in tokens]
+        self.starts = [s for s, _ in tokens]
+        self.ends = [e for _, e in tokens]
+
+    def within(self, start: int, end: int) -> list[str]:
+        """The words inside ``[start, end)``."""
+        return self.words[bisect_left(self.starts, start) : bisect_right(self.ends, end)]
+
+
+def pair_features(view: str, tokens: Sequence[tuple[int, int]] | SentenceWords, sent_start: int, sent_end: int,
                   a: Mention, b: Mention, between: int) -> list[str]:
     """Sparse features of the pair (a, b), a before b, in one sentence of the Simplified ``view``.
 
-    ``tokens`` are the word spans of the sentence; ``between`` is how many other mentions lie
-    between the two. Names themselves contribute only their last characters (their kind: 集团,
-    银行, 证券), so the model learns contexts, not companies."""
+    ``tokens`` are the word spans of the sentence (or its :class:`SentenceWords`); ``between``
+    is how many other mentions lie between the two. Names themselves contribute only their last
+    characters (their kind: 集团, 银行, 证券), so the model learns contexts, not companies."""
     ta, tb = _coarse(a.type), _coarse(b.type)
     mid = view[a.end : b.start]
     f = [f"T:{ta}|{tb}", f"L:{_bucket(len(mid))}", f"N:{min(between, 3)}"]
@@ -91,9 +109,10 @@ def pair_features(view: str, tokens: Sequence[tuple[int, int]], sent_start: int,
             f.append(f"m{n}:{g}")
     if any(c in _PUNCT for c in mid):
         f.append("mp:" + "".join(sorted({c for c in mid if c in _PUNCT})))
-    left = [view[s:e] for s, e in tokens if e <= a.start and s >= sent_start]
-    middle = [view[s:e] for s, e in tokens if s >= a.end and e <= b.start]
-    right = [view[s:e] for s, e in tokens if s >= b.end and e <= sent_end]
+    words = tokens if isinstance(tokens, SentenceWords) else SentenceWords(view, tokens)
+    left = words.within(sent_start, a.start)
+    middle = words.within(a.end, b.start)
+    right = words.within(b.end, sent_end)
     for w in middle:
         f.append(f"mw:{w}")
     if middle:
@@ -148,11 +167,24 @@ class PairModel:
         return probability
 
     def probabilities(self, features: Sequence[str]) -> np.ndarray:
-        rows = sorted({self.index[x] for x in features if x in self.index})
-        scores = self.bias + (self.weights[rows].sum(axis=0) if rows else 0.0)
-        scores = scores - scores.max()
+        return self.probabilities_many([features])[0]
+
+    def probabilities_many(self, batch: Sequence[Sequence[str]]) -> np.ndarray:
+        """(len(batch), classes): the class probabilities of each feature list (a feature
+        counts once however often it is listed; unknown ones are ignored)."""
+        get = self.index.get
+        rows: list[int] = []
+        cuts: list[int] = []
+        for features in batch:
+            cuts.append(len(rows))
+            rows.extend(sorted({r for r in map(get, features) if r is not None}))
+        scores = np.tile(self.bias, (len(batch), 1))
+        filled = np.diff(cuts + [len(rows)]) > 0  # lists with a known feature (the rest: the bias alone)
+        if rows:
+            scores[filled] = self.bias + np.add.reduceat(self.weights[rows], np.array(cuts)[filled], axis=0)
+        scores -= scores.max(axis=1, keepdims=True)
         e = np.exp(scores)
-        return e / e.sum()
+        return e / e.sum(axis=1, keepdims=True)
 
     def save(self, path) -> None:
         names = "\n".join(sorted(self.index, key=self.index.__getitem__)).encode("utf-8")
@@ -196,9 +228,13 @@ def classify(model: PairModel, view: SentenceView) -> Iterator[tuple[Mention, st
     """(subject, predicate, object, probability) for each pair the model relates above threshold."""
     analysis = view.analysis
     s = view.sentence
-    tokens = sentence_tokens(analysis, s.start, s.end)
-    for a, b, between in candidate_pairs(view.mentions):
-        probs = model.probabilities(pair_features(analysis.view, tokens, s.start, s.end, a, b, between))
+    pairs = list(candidate_pairs(view.mentions))
+    if not pairs:
+        return
+    words = SentenceWords(analysis.view, sentence_tokens(analysis, s.start, s.end))
+    batch = model.probabilities_many([pair_features(analysis.view, words, s.start, s.end, a, b, between)
+                                      for a, b, between in pairs])
+    for (a, b, _), probs in zip(pairs, batch):
         # the most probable relation, even when NONE is more probable still: its probability
         # against the threshold measured for it decides
         k = model.relations[int(np.argmax(probs[model.relations]))]
