@@ -462,9 +462,10 @@ class Featurizer:
         return r
 
     @staticmethod
-    def sparse(norm: str, cls: str, wl: list[tuple[int, int]]) -> dict[int, list[str]]:
+    def sparse(norm: str, cls: str, wl: list[tuple[int, int]], psur: bool = True) -> dict[int, list[str]]:
         """The sparse clues (lexicon matches, suffixes, prefixes, surnames) of the normalised
-        text: position -> feature strings, unfiltered."""
+        text: position -> feature strings, unfiltered. ``psur=False`` leaves out the
+        commonest, "psur" (the character after a surname), for a caller that adds it itself."""
         n = len(norm)
         wend = {e - 1 for _, e in wl}
 
@@ -557,7 +558,7 @@ class Featurizer:
                         x.append("ps=" + t)
                         break
         # person-name clues
-        for m in _SURNAME_RX.finditer(norm, 0, n - 1):
+        for m in _SURNAME_RX.finditer(norm, 0, n - 1 if psur else 0):
             i = m.start() + 1
             x = extra.get(i)
             if x is None:

@@ -38,6 +38,7 @@ _PAD_END = 0x110001  # "</s>"
 _BITS = 21  # a code point (or pad) fits in 21 bits; three fit in an int64
 _SYMBOL = re.compile(r"</s>|<s>|.", re.DOTALL)
 _WP = {"S": 0, "B": 1, "M": 2, "E": 3}
+_WORD_CACHE = 300_000  # words whose feature rows are kept (cleared when full)
 
 # n-gram families: attribute prefix -> offsets (relative to the character) of its symbols
 _NGRAMS: dict[str, tuple[int, ...]] = {
@@ -189,6 +190,20 @@ class CompiledCRF:
         self.last_next = rw.get("nw=</s>", z)
         self.pwP = rw.get("pwP", z)
         self.nwP = rw.get("nwP", z)
+        self.psur = rw.get("psur", z)
+        self._words: dict[str, tuple[int, int, int, int, int]] = {}
+
+    def _word(self, w: str) -> tuple[int, int, int, int, int]:
+        """What a word gives: rows of "w=", "pw=", "nw=" (itself, as the previous / next word),
+        its lexicon tag's index for "wt=", whether it is a person-context word."""
+        z = self.zero
+        get = self.row.get
+        r = (get("w=" + w, z), get("pw=" + w, z), get("nw=" + w, z),
+             self.wt_tags.get(_crf.lexicon().get(w, ""), 0), int(w in _crf.PERSON_CONTEXT))
+        if len(self._words) > _WORD_CACHE:
+            self._words.clear()
+        self._words[w] = r
+        return r
 
     # ------------------------------------------------------------------ scores
 
@@ -254,20 +269,23 @@ class CompiledCRF:
         rows.append(self.wp[wpos])
         rows.append(self.wpl[wpos, np.minimum(wlen, 5)])
         rows.append(self.wpc((wpos << _BITS) | codes))
-        rows.append(np.where(self.surname[codes], self.sur[wpos], z))
-        get = self.row.get
-        rows.append(np.fromiter((get("w=" + w, z) for w in wstr), dtype=np.int64, count=nw_)[wid])
-        lx = _crf.lexicon()
-        tags = self.wt_tags
-        wtag = np.fromiter((tags.get(lx.get(w, ""), 0) for w in wstr), dtype=np.int64, count=nw_)
+        is_surname = self.surname[codes]
+        rows.append(np.where(is_surname, self.sur[wpos], z))
+        after_surname = np.zeros(N, dtype=bool)  # "psur": the previous character of the text is a surname
+        after_surname[1:] = is_surname[:-1]
+        after_surname[bounds[:-1][sizes > 0]] = False
+        rows.append(np.where(after_surname, self.psur, z))
+        cache = self._words
+        info = np.array([cache.get(w) or self._word(w) for w in wstr], dtype=np.int64).reshape(-1, 5)
+        wrow, pw, nw, wtag, isp = info.T
+        rows.append(wrow[wid])
         rows.append(self.wt[wtag[wid], wpos])
-        person = _crf.PERSON_CONTEXT
-        isp = np.fromiter((w in person for w in wstr), dtype=bool, count=nw_)
+        isp = isp.astype(bool)
         starts = np.array(firsts, dtype=np.int64)
         ends = np.concatenate((starts[1:], [nw_])) - 1
-        prev = np.roll(np.fromiter((get("pw=" + w, z) for w in wstr), dtype=np.int64, count=nw_), 1)
+        prev = np.roll(pw, 1)
         prev[starts] = self.first_prev
-        nxt = np.roll(np.fromiter((get("nw=" + w, z) for w in wstr), dtype=np.int64, count=nw_), -1)
+        nxt = np.roll(nw, -1)
         nxt[ends] = self.last_next
         prevP = np.roll(isp, 1)
         prevP[starts] = False
@@ -282,13 +300,14 @@ class CompiledCRF:
         for r in rows[1:]:
             E += W[r]
         # the sparse clues, as strings (few characters have any)
+        get = self.row.get
         pos: list[int] = []
         srow: list[int] = []
         for k, (norm, spans) in enumerate(zip(norms, local)):
             if not norm:
                 continue
             o = int(bounds[k])
-            sparse = _crf.Featurizer.sparse(norm, cls[o : o + len(norm)], spans)
+            sparse = _crf.Featurizer.sparse(norm, cls[o : o + len(norm)], spans, psur=False)
             for i, fs in sparse.items():
                 for f in fs:
                     r = get(f)
