@@ -13,6 +13,7 @@ from kg.engine import DocResult, analyse_documents
 from kg.errors import GraphLoadError, InputError
 from kg.graph import KnowledgeGraph, build_graph
 from kg.model import Document, QuantityValue
+from kg.nlp import DEFAULT_SEGMENTER
 from kg.nlp.dates import resolve_date
 
 __all__ = ["Options", "as_documents", "build", "build_documents", "extract", "extract_records", "load", "opened"]
@@ -28,7 +29,7 @@ class Options:
     jobs: int = 1  # worker processes (kg.engine); the result does not depend on it
     engine: str = "local"  # local | dask
     scheduler: str | None = None  # Dask scheduler address; None starts a LocalCluster
-    segmenter: str = "jieba"  # jieba | jieba-fast (kg.nlp.tokenizer.SEGMENTERS)
+    segmenter: str = DEFAULT_SEGMENTER  # jieba-fast | jieba (kg.nlp.tokenizer.SEGMENTERS)
 
 
 def as_documents(items: Iterable[str | Document]) -> Iterator[Document]:

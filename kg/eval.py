@@ -16,7 +16,9 @@ from collections.abc import Sequence
 
 from kg.api import Options, extract_records
 from kg.model import Document
+from kg.nlp import DEFAULT_SEGMENTER
 from kg.nlp.pipeline import make_nlp
+from kg.nlp.tokenizer import SEGMENTERS
 from kg.text import to_traditional
 
 __all__ = ["evaluate_ner", "main"]
@@ -70,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ner.add_argument("--split", default="dev")
     ner.add_argument("--limit", type=int, default=None)
     ner.add_argument("--no-model", action="store_true", help="lexicon + patterns only")
-    ner.add_argument("--segmenter", default="jieba", choices=("jieba", "jieba-fast"))
+    ner.add_argument("--segmenter", default=DEFAULT_SEGMENTER, choices=SEGMENTERS)
     ner.add_argument("--no-traditional", action="store_true")
     ner.add_argument("--data-dir", default=None)
     args = parser.parse_args(argv)

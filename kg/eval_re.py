@@ -43,6 +43,8 @@ from pathlib import Path
 
 from kg.api import Options, extract_records
 from kg.model import Document
+from kg.nlp import DEFAULT_SEGMENTER
+from kg.nlp.tokenizer import SEGMENTERS
 
 __all__ = [
     "DUIE_MAP",
@@ -560,7 +562,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hint-type", default=None,
                         help="FinRE: type both hinted names (e.g. COMPANY); default untyped")
     parser.add_argument("--no-model", action="store_true", help="lexicon + patterns only (no CRF)")
-    parser.add_argument("--segmenter", default="jieba", choices=("jieba", "jieba-fast"))
+    parser.add_argument("--segmenter", default=DEFAULT_SEGMENTER, choices=SEGMENTERS)
     parser.add_argument("--errors", type=int, default=0, metavar="K", help="print K examples of each error kind")
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args(argv)

@@ -49,15 +49,15 @@ def test_unknown_or_missing_segmenter_is_one_clear_error(monkeypatch, tmp_path):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_fast)
-    with pytest.raises(ConfigError, match=r"not installed.*kg\[fast\]"):
+    with pytest.raises(ConfigError, match=r"not installed.*pip install jieba-fast-dat.*--segmenter jieba"):
         check_segmenter("jieba-fast")
     result = runner.invoke(app, ["build", "--segmenter", "jieba-fast", "-o", str(tmp_path / "out")])
     assert result.exit_code != 0 and not (tmp_path / "out" / "graph.ttl").exists()
 
 
 def test_the_segmenter_is_part_of_the_build_fingerprint():
-    assert fingerprint(Options()) != fingerprint(Options(segmenter="jieba-fast"))
-    assert fingerprint(Options()) == fingerprint(Options(segmenter="jieba"))
+    assert fingerprint(Options()) != fingerprint(Options(segmenter="jieba"))
+    assert fingerprint(Options()) == fingerprint(Options(segmenter="jieba-fast"))  # the default
 
 
 def test_sample_graph_is_the_same_with_either_backend(tmp_path):
@@ -70,4 +70,4 @@ def test_sample_graph_is_the_same_with_either_backend(tmp_path):
 def test_one_pipeline_per_option_set_however_spelled():
     from kg.nlp.pipeline import make_nlp
 
-    assert make_nlp() is make_nlp((), True) is make_nlp((), True, "jieba") is make_nlp(lexicons=[], use_crf=1)
+    assert make_nlp() is make_nlp((), True) is make_nlp((), True, "jieba-fast") is make_nlp(lexicons=[], use_crf=1)

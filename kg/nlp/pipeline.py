@@ -25,7 +25,7 @@ from kg.model import AGENT_TYPES, ENTITY_TYPES, ORG_TYPES, Document, Mention, Se
 from kg.nlp import coref, patterns
 from kg.nlp.lexicon import Lexicon, load_lexicon
 from kg.nlp.patterns import Candidate
-from kg.nlp.tokenizer import JiebaTokenizer
+from kg.nlp.tokenizer import DEFAULT_SEGMENTER, JiebaTokenizer
 from kg.text import LINE_BREAKS, analysis_view, detect_script, split_sentences
 
 __all__ = ["CHUNK_CHARS", "NAME_TYPES", "Analysis", "analyse", "chunk_bounds", "make_nlp"]
@@ -349,7 +349,7 @@ def _load_crf():
     return CRFTagger.load(path)
 
 
-def make_nlp(lexicons: tuple[str, ...] = (), use_crf: bool = True, segmenter: str = "jieba") -> Language:
+def make_nlp(lexicons: tuple[str, ...] = (), use_crf: bool = True, segmenter: str = DEFAULT_SEGMENTER) -> Language:
     """The pipeline, built once per process and option set (however the options are spelled)."""
     return _make_nlp(tuple(lexicons), bool(use_crf), segmenter)
 

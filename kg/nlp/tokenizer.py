@@ -17,11 +17,12 @@ from spacy.util import get_words_and_spaces
 from spacy.vocab import Vocab
 
 from kg.errors import ConfigError
+from kg.nlp import DEFAULT_SEGMENTER
 
-__all__ = ["SEGMENTERS", "JiebaTokenizer", "check_segmenter", "join_numbers", "new_jieba"]
+__all__ = ["DEFAULT_SEGMENTER", "SEGMENTERS", "JiebaTokenizer", "check_segmenter", "join_numbers", "new_jieba"]
 
 #: Segmentation backends: jieba (pure Python, the reference) and jieba-fast (``jieba_fast_dat``,
-#: a C++ implementation of the same algorithm and dictionary; the ``fast`` extra).
+#: a C++ implementation of the same algorithm with a larger dictionary; the default).
 SEGMENTERS = ("jieba", "jieba-fast")
 
 
@@ -35,7 +36,7 @@ def _backend(segmenter: str):
             import jieba_fast_dat
         except ImportError:
             raise ConfigError("the jieba-fast segmenter is not installed",
-                              fix='pip install "kg[fast]" (jieba-fast-dat), or use --segmenter jieba') from None
+                              fix="pip install jieba-fast-dat (a dependency of kg), or use --segmenter jieba") from None
         return jieba_fast_dat
     raise ConfigError(f"unknown segmenter {segmenter!r}", fix="choose " + " or ".join(SEGMENTERS))
 
@@ -45,7 +46,7 @@ def check_segmenter(segmenter: str) -> None:
     _backend(segmenter)
 
 
-def new_jieba(words: Iterable[str] = (), segmenter: str = "jieba"):
+def new_jieba(words: Iterable[str] = (), segmenter: str = DEFAULT_SEGMENTER):
     """A fresh, initialised tokenizer of the ``segmenter`` backend with ``words`` added as user words."""
     jieba = _backend(segmenter)
     jieba.setLogLevel(logging.WARNING)
@@ -101,7 +102,7 @@ def join_numbers(text: str, words: list[str]) -> list[str]:
 class JiebaTokenizer:
     """Segment with jieba (HMM on for unseen names); spaces kept as spaCy whitespace."""
 
-    def __init__(self, vocab: Vocab, words: Iterable[str] = (), segmenter: str = "jieba") -> None:
+    def __init__(self, vocab: Vocab, words: Iterable[str] = (), segmenter: str = DEFAULT_SEGMENTER) -> None:
         self.vocab = vocab
         self.segmenter = segmenter
         self.jieba = new_jieba(words, segmenter)
