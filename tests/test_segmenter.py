@@ -5,6 +5,8 @@ from __future__ import annotations
 import builtins
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from kg.api import Options
@@ -71,3 +73,27 @@ def test_one_pipeline_per_option_set_however_spelled():
     from kg.nlp.pipeline import make_nlp
 
     assert make_nlp() is make_nlp((), True) is make_nlp((), True, "jieba-fast") is make_nlp(lexicons=[], use_crf=1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="中文ab1 \n\t\u3000.", min_size=1, max_size=4), max_size=12))
+def test_words_and_spaces_equal_spacys_for_any_tiling(words):
+    from spacy.util import get_words_and_spaces
+
+    from kg.nlp.tokenizer import words_and_spaces
+
+    text = "".join(words)
+    try:
+        want = get_words_and_spaces(words, text)
+    except ValueError:
+        return  # spaCy refuses (it cannot align): nothing to compare
+    assert words_and_spaces(words, text) == want
+
+
+def test_the_tokenizer_keeps_the_text_it_was_given():
+    from kg.nlp.pipeline import doc_text, make_nlp
+
+    nlp = make_nlp()
+    for text in ("中国电信 在 2024年\n\n发布了  新产品。", "", "   ", "OpenAI发布Sora"):
+        doc = nlp.make_doc(text)
+        assert doc_text(doc) == doc.text == text

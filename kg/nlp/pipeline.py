@@ -99,13 +99,13 @@ class MentionRecognizer:
         """Annotate docs; the CRF tags a batch of them at once (its cost is per batch, not per doc)."""
         for batch in minibatch(docs, batch_size):
             tokens = [token_spans(doc) for doc in batch]
-            tagged = self.crf.tag_many([doc.text for doc in batch], tokens) if self.crf is not None else None
+            tagged = self.crf.tag_many([doc_text(doc) for doc in batch], tokens) if self.crf is not None else None
             for k, doc in enumerate(batch):
                 self._annotate(doc, tokens[k], None if tagged is None else tagged[k])
                 yield doc
 
     def _annotate(self, doc: Doc, tokens: list[tuple[int, int]], crf_spans: list[tuple[int, int, str]] | None) -> None:
-        text = doc.text
+        text = doc_text(doc)
         cands: list[Candidate] = []
         for match_id, start, end in self.matcher(doc):
             span = doc[start:end]
@@ -145,10 +145,11 @@ class MentionRecognizer:
             entry = self.lexicon.entries.get(norm)
             if etype not in _TYPE_RANK:
                 etype = entry.type if entry else patterns.guess_type(norm, default=_UNTYPED)
-            pos = doc.text.find(norm)
+            text = doc_text(doc)
+            pos = text.find(norm)
             while pos >= 0:
                 yield Candidate(pos, pos + len(norm), etype, "hint", entry.canonical if entry else None)
-                pos = doc.text.find(norm, pos + len(norm))
+                pos = text.find(norm, pos + len(norm))
 
 
 _UNTYPED = "?"
@@ -169,6 +170,12 @@ def _type_hints(text: str, chosen: list[Candidate], model: list[Candidate]) -> l
             c = c._replace(type=etype)
         out.append(c)
     return out
+
+
+def doc_text(doc: Doc) -> str:
+    """The doc's text as the tokenizer was given it (``Doc.text`` rebuilds it from Token objects)."""
+    text = doc.user_data.get("kg_text")
+    return doc.text if text is None else text
 
 
 def token_spans(doc: Doc) -> list[tuple[int, int]]:

@@ -19,7 +19,7 @@ from spacy.vocab import Vocab
 from kg.errors import ConfigError
 from kg.nlp import DEFAULT_SEGMENTER
 
-__all__ = ["DEFAULT_SEGMENTER", "SEGMENTERS", "JiebaTokenizer", "check_segmenter", "join_numbers", "new_jieba"]
+__all__ = ["DEFAULT_SEGMENTER", "SEGMENTERS", "JiebaTokenizer", "check_segmenter", "join_numbers", "new_jieba", "words_and_spaces"]
 
 #: Segmentation backends: jieba (pure Python, the reference) and jieba-fast (``jieba_fast_dat``,
 #: a C++ implementation of the same algorithm with a larger dictionary; the default).
@@ -99,6 +99,36 @@ def join_numbers(text: str, words: list[str]) -> list[str]:
     return out
 
 
+def words_and_spaces(words: list[str], text: str) -> tuple[list[str], list[bool]]:
+    """spaCy's ``get_words_and_spaces`` for words that tile ``text`` exactly (a segmenter's output),
+    in one pass: whitespace words become gaps, one space after a word becomes its trailing space.
+    spaCy's own looks each word up in the rest of the text, quadratic in a long text."""
+    if sum(map(len, words)) != len(text) or any(w[:1].isspace() != w.isspace() for w in words):
+        return get_words_and_spaces(words, text)  # not a tiling (or a word starting with a space): spaCy's
+    out: list[str] = []
+    spaces: list[bool] = []
+    pos = 0  # consumed up to here
+    start = 0  # where the current word starts
+    n = len(text)
+    for word in words:
+        end = start + len(word)
+        if not word.isspace():
+            if start > pos:
+                out.append(text[pos:start])
+                spaces.append(False)
+            out.append(word)
+            spaces.append(False)
+            pos = end
+            if pos < n and text[pos] == " ":
+                spaces[-1] = True
+                pos += 1
+        start = end
+    if pos < n:
+        out.append(text[pos:])
+        spaces.append(False)
+    return out, spaces
+
+
 class JiebaTokenizer:
     """Segment with jieba (HMM on for unseen names); spaces kept as spaCy whitespace."""
 
@@ -112,9 +142,12 @@ class JiebaTokenizer:
         if self.segmenter != "jieba":
             words = join_numbers(text, words)
         if not words:
-            return Doc(self.vocab, words=[], spaces=[])
-        words, spaces = get_words_and_spaces(words, text)
-        return Doc(self.vocab, words=words, spaces=spaces)
+            doc = Doc(self.vocab, words=[], spaces=[])
+        else:
+            words, spaces = words_and_spaces(words, text)
+            doc = Doc(self.vocab, words=words, spaces=spaces)
+        doc.user_data["kg_text"] = text  # Doc.text rebuilds the string from Token objects: slow
+        return doc
 
     # spaCy calls these when a pipeline is saved; the lexicon is rebuilt from config on load.
     def to_bytes(self, **kwargs) -> bytes:
