@@ -146,3 +146,22 @@ def test_sentence_words_bisect_as_the_filters_did():
         for end in range(len(view) + 1):
             want = [view[s:e] for s, e in tokens if s >= start and e <= end]
             assert words.within(start, end) == want
+
+
+def test_sentence_grams_give_the_rows_of_the_ngram_features():
+    model = pairs.load_model()
+    view = "甲公司收购乙公司，丙银行与丁集团合作。"
+    grams = pairs.SentenceGrams(model, view, 0, len(view))
+
+    def m(start, end):
+        return Mention(start=start, end=end, text=view[start:end], type="COMPANY", norm=view[start:end], source="crf")
+
+    spans = [(0, 1), (0, 3), (1, 2), (2, 3), (3, 4), (5, 8), (6, 8), (9, 12), (13, 16), (17, 19), (18, 19)]
+    for i, (s1, e1) in enumerate(spans):
+        for s2, e2 in spans[i:]:
+            a, b = m(s1, e1), m(s2, e2)
+            full = pairs.pair_features(view, [(0, len(view))], 0, len(view), a, b, 0)
+            rest = pairs.pair_features(view, [(0, len(view))], 0, len(view), a, b, 0, ngrams=False)
+            want = {model.index[f] for f in full if f in model.index}
+            got = {model.index[f] for f in rest if f in model.index} | set(grams.between(a, b))
+            assert got == want, (a.text, b.text)

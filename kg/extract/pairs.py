@@ -87,12 +87,14 @@ class SentenceWords:
 
 
 def pair_features(view: str, tokens: Sequence[tuple[int, int]] | SentenceWords, sent_start: int, sent_end: int,
-                  a: Mention, b: Mention, between: int) -> list[str]:
+                  a: Mention, b: Mention, between: int, ngrams: bool = True) -> list[str]:
     """Sparse features of the pair (a, b), a before b, in one sentence of the Simplified ``view``.
 
     ``tokens`` are the word spans of the sentence (or its :class:`SentenceWords`); ``between``
     is how many other mentions lie between the two. Names themselves contribute only their last
-    characters (their kind: 集团, 银行, 证券), so the model learns contexts, not companies."""
+    characters (their kind: 集团, 银行, 证券), so the model learns contexts, not companies.
+    ``ngrams=False`` leaves out the character n-grams between the two (``m1:`` … ``m3:``), for
+    a caller that looks them up per sentence (:class:`SentenceGrams`)."""
     ta, tb = _coarse(a.type), _coarse(b.type)
     mid = view[a.end : b.start]
     f = [f"T:{ta}|{tb}", f"L:{_bucket(len(mid))}", f"N:{min(between, 3)}"]
@@ -103,7 +105,7 @@ def pair_features(view: str, tokens: Sequence[tuple[int, int]] | SentenceWords, 
             f.append(f"{key}s2:{view[m.end - 2:m.end]}")
     if len(mid) <= 1:
         f.append(f"mid:{mid}")
-    for n in (1, 2, 3):
+    for n in (1, 2, 3) if ngrams else ():
         for i in range(len(mid) - n + 1):
             g = mid[i : i + n]
             f.append(f"m{n}:{g}")
@@ -129,6 +131,26 @@ def pair_features(view: str, tokens: Sequence[tuple[int, int]] | SentenceWords, 
     f.append(f"T:{ta}|{tb}|mwl:{middle[-1] if middle else ''}")
     f.append(f"T:{ta}|{tb}|rw1:{right[0] if right else ''}")
     return f
+
+
+class SentenceGrams:
+    """The model rows of the character n-gram features (``m1:`` … ``m3:``) at every position of
+    a sentence, looked up once for all its pairs: the n-grams between two names are a slice."""
+
+    __slots__ = ("rows", "start")
+
+    def __init__(self, model: PairModel, view: str, start: int, end: int) -> None:
+        get = model.index.get
+        self.start = start
+        self.rows = [[get(f"m{n}:{view[i:i + n]}", -1) for i in range(start, end - n + 1)] for n in (1, 2, 3)]
+
+    def between(self, a: Mention, b: Mention) -> Iterator[int]:
+        """Rows of the n-grams of the text between a and b (that the model knows)."""
+        lo = a.end - self.start
+        for n, rows in enumerate(self.rows, start=1):
+            hi = b.start - self.start - n + 1
+            if hi > lo:
+                yield from (r for r in rows[lo:hi] if r >= 0)
 
 
 def candidate_pairs(mentions: Sequence[Mention]) -> Iterator[tuple[Mention, Mention, int]]:
@@ -173,11 +195,15 @@ class PairModel:
         """(len(batch), classes): the class probabilities of each feature list (a feature
         counts once however often it is listed; unknown ones are ignored)."""
         get = self.index.get
+        return self.probabilities_of_rows([{r for r in map(get, features) if r is not None} for features in batch])
+
+    def probabilities_of_rows(self, batch: Sequence[set[int]]) -> np.ndarray:
+        """:meth:`probabilities_many` from the sets of the features' rows in ``weights``."""
         rows: list[int] = []
         cuts: list[int] = []
-        for features in batch:
+        for known in batch:
             cuts.append(len(rows))
-            rows.extend(sorted({r for r in map(get, features) if r is not None}))
+            rows.extend(sorted(known))
         scores = np.tile(self.bias, (len(batch), 1))
         filled = np.diff(cuts + [len(rows)]) > 0  # lists with a known feature (the rest: the bias alone)
         if rows:
@@ -232,8 +258,12 @@ def classify(model: PairModel, view: SentenceView) -> Iterator[tuple[Mention, st
     if not pairs:
         return
     words = SentenceWords(analysis.view, sentence_tokens(analysis, s.start, s.end))
-    batch = model.probabilities_many([pair_features(analysis.view, words, s.start, s.end, a, b, between)
-                                      for a, b, between in pairs])
+    grams = SentenceGrams(model, analysis.view, s.start, s.end)
+    get = model.index.get
+    batch = model.probabilities_of_rows([
+        {r for r in map(get, pair_features(analysis.view, words, s.start, s.end, a, b, between, ngrams=False))
+         if r is not None}.union(grams.between(a, b))
+        for a, b, between in pairs])
     for (a, b, _), probs in zip(pairs, batch):
         # the most probable relation, even when NONE is more probable still: its probability
         # against the threshold measured for it decides
