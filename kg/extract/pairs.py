@@ -135,7 +135,8 @@ def pair_features(view: str, tokens: Sequence[tuple[int, int]] | SentenceWords, 
 
 class SentenceGrams:
     """The model rows of the character n-gram features (``m1:`` … ``m3:``) at every position of
-    a sentence, looked up once for all its pairs: the n-grams between two names are a slice."""
+    ``view[start:end]``, looked up once for all the pairs of a sentence (give it the stretch from
+    the first pair's gap to the last's): the n-grams between two names are then a slice."""
 
     __slots__ = ("rows", "start")
 
@@ -258,7 +259,7 @@ def classify(model: PairModel, view: SentenceView) -> Iterator[tuple[Mention, st
     if not pairs:
         return
     words = SentenceWords(analysis.view, sentence_tokens(analysis, s.start, s.end))
-    grams = SentenceGrams(model, analysis.view, s.start, s.end)
+    grams = SentenceGrams(model, analysis.view, min(a.end for a, _, _ in pairs), max(b.start for _, b, _ in pairs))
     get = model.index.get
     batch = model.probabilities_of_rows([
         {r for r in map(get, pair_features(analysis.view, words, s.start, s.end, a, b, between, ngrams=False))
