@@ -121,6 +121,11 @@ for _t, _l in SUFFIXES.items():
     for _s in _l:
         _SUF_BY_LEN.setdefault(len(_s), {}).setdefault(_s, _t)
 _SUF_LENS = sorted(_SUF_BY_LEN, reverse=True)
+# last character -> the lengths of the suffixes ending in it, longest first
+_SUF_LENS_BY_LAST: dict[str, tuple[int, ...]] = {
+    c: tuple(L for L in _SUF_LENS if any(s[-1] == c for s in _SUF_BY_LEN[L]))
+    for c in {s[-1] for v in SUFFIXES.values() for s in v}
+}
 _PRE_BY_LEN: dict[int, dict[str, str]] = {}
 for _t, _l in PREFIXES.items():
     for _s in _l:
@@ -136,7 +141,7 @@ _LOOKAHEAD = 12
 _LEX_TAGS = {"nr": "nr", "nrt": "nr", "nrfg": "nr", "ns": "ns", "nt": "nt", "nz": "nz", "j": "j"}
 _LEX_MAXLEN = 6
 _lexicon: dict[str, str] | None = None
-_lexicon_prefixes: frozenset[str] = frozenset()
+_lexicon_prefixes: dict[str, tuple[int, ...]] = {}  # first two characters -> lengths of the words, ascending
 _lexicon_lock = threading.Lock()
 
 
@@ -157,7 +162,10 @@ def lexicon() -> dict[str, str]:
                             t = _LEX_TAGS.get(parts[2])
                             if t is not None:
                                 lex[parts[0].lower()] = t
-                _lexicon_prefixes = frozenset(w[:2] for w in lex)
+                lengths: dict[str, set[int]] = {}
+                for w in lex:
+                    lengths.setdefault(w[:2], set()).add(len(w))
+                _lexicon_prefixes = {p: tuple(sorted(v)) for p, v in lengths.items()}
                 _lexicon = lex
     return _lexicon
 
@@ -467,7 +475,7 @@ class Featurizer:
         text: position -> feature strings, unfiltered. ``psur=False`` leaves out the
         commonest, "psur" (the character after a surname), for a caller that adds it itself."""
         n = len(norm)
-        wend = {e - 1 for _, e in wl}
+        word_start = {e - 1: s for s, e in wl}  # last character of a word -> its first
 
         # sparse per-char features
         extra: dict[int, list[str]] = {}
@@ -477,7 +485,7 @@ class Featurizer:
         suf_start: dict[int, int] = {}
         for m in _SUF_LAST_RX.finditer(norm):
             i = m.start()
-            for L in _SUF_LENS:
+            for L in _SUF_LENS_BY_LAST[m.group()]:
                 if L <= i + 1:
                     t = _SUF_BY_LEN[L].get(norm[i - L + 1:i + 1])
                     if t is not None:
@@ -497,7 +505,7 @@ class Featurizer:
             for i in cand:
                 if cls[i] != "H":
                     continue
-                for L in range(2, _LEX_MAXLEN + 1):
+                for L in lp[norm[i:i + 2]]:
                     if i + L > n:
                         break
                     t = lx.get(norm[i:i + L])
@@ -520,7 +528,7 @@ class Featurizer:
                 if x is None:
                     x = extra[i] = []
                 x.append("se=" + se)
-                if i in wend:
+                if i in word_start:
                     x.append("sew=" + se)
                 if i > 0 and suf_start[i] == i:  # a (one-char) suffix starts right after i-1
                     y = extra.get(i - 1)
@@ -572,18 +580,18 @@ class Featurizer:
             x.append("sur2")
 
         # word-final suffix clue for every char of the word
-        if suf_end:
-            for ws, we in wl:
-                sew = suf_end.get(we - 1)
-                if sew is not None:
-                    sew = "wsuf=" + sew[:3]
-                    if we - ws == 1:
-                        extra.setdefault(ws, []).append(sew + "S")
-                    else:
-                        extra.setdefault(ws, []).append(sew + "B")
-                        for k in range(ws + 1, we - 1):
-                            extra.setdefault(k, []).append(sew + "M")
-                        extra.setdefault(we - 1, []).append(sew + "E")
+        for end, sew in suf_end.items():  # in text order, as the words are
+            ws = word_start.get(end)
+            if ws is not None:
+                we = end + 1
+                sew = "wsuf=" + sew[:3]
+                if we - ws == 1:
+                    extra.setdefault(ws, []).append(sew + "S")
+                else:
+                    extra.setdefault(ws, []).append(sew + "B")
+                    for k in range(ws + 1, we - 1):
+                        extra.setdefault(k, []).append(sew + "M")
+                    extra.setdefault(we - 1, []).append(sew + "E")
         return extra
 
     def __call__(self, text: str, words: Sequence[tuple[int, int]] | None) -> list[list[str]]:
