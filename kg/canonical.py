@@ -18,7 +18,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from rdflib.plugins.serializers.nt import _nt_row
+from rdflib import Literal, URIRef
+from rdflib.plugins.serializers.nt import _quoteLiteral
 
 from kg.namespaces import PREFIXES
 
@@ -28,9 +29,26 @@ __all__ = ["SortedLines", "nt_line", "turtle_prefixes", "write_turtle"]
 CHUNK_LINES = 200_000
 
 
+_N3: dict[URIRef, str] = {}  # IRI -> its N-Triples form (the same IRIs recur in many triples)
+_N3_MAX = 1 << 20
+
+
+def _n3(term) -> str:
+    if type(term) is not URIRef:
+        return _quoteLiteral(term) if isinstance(term, Literal) else term.n3()
+    text = _N3.get(term)
+    if text is None:
+        if len(_N3) >= _N3_MAX:
+            _N3.clear()
+        text = _N3[term] = term.n3()
+    return text
+
+
 def nt_line(triple) -> str:
-    """One rdflib triple as an N-Triples line (no newline), exactly as rdflib's ``nt`` writer puts it."""
-    return _nt_row(triple)[:-1]
+    """One rdflib triple as an N-Triples line (no newline), exactly as rdflib's ``nt`` writer puts it
+    (``_nt_row``), with the IRIs' forms cached."""
+    s, p, o = triple
+    return f"{_n3(s)} {_n3(p)} {_n3(o)} ."
 
 
 class SortedLines:

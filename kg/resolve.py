@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import quote
 
 from kg.model import ORG_TYPES, Mention
@@ -57,14 +58,25 @@ def type_group(etype: str) -> str:
 
 def name_key(mention: Mention) -> str:
     """The comparable name of a mention: canonical or Simplified form, suffixes stripped."""
+    return _name_key(mention.canonical or mention.norm, mention.norm, mention.type)
+
+
+@lru_cache(maxsize=1 << 17)  # the same names recur in every document (and twice per graph build)
+def _name_key(given: str, norm: str, etype: str) -> str:
     # Quotes and title brackets are not part of the name: “亚行”, 《魔兽世界》 (datasets differ on them).
-    name = analysis_view((mention.canonical or mention.norm).strip()).strip("“”\"'‘’「」『』《》 ") or mention.norm
-    if mention.type in ORG_TYPES:
+    name = analysis_view(given.strip()).strip("“”\"'‘’「」『』《》 ") or norm
+    if etype in ORG_TYPES:
         base = _LISTING.sub("", name)
         base = _LEGAL.sub("", base)
         stripped = _GROUP.sub("", base)
         name = stripped if len(stripped) >= 2 else (base if len(base) >= 2 else name)
     return name.lower()
+
+
+@lru_cache(maxsize=1 << 17)
+def _path(key: str) -> str:
+    group, name = key.split(":", 1)
+    return f"{group}/{_iri_safe(name)}"
 
 
 def _iri_safe(name: str) -> str:
@@ -89,8 +101,7 @@ class Entity:
 
     @property
     def path(self) -> str:
-        group, name = self.key.split(":", 1)
-        return f"{group}/{_iri_safe(name)}"
+        return _path(self.key)
 
     def pref_labels(self) -> dict[str, str]:
         """Most frequent surface per script (ties: longest, then smallest)."""

@@ -132,3 +132,26 @@ def test_append_and_remove_on_disk_give_the_bytes_of_fresh_builds(tmp_path, monk
     for name in OUTPUTS:
         assert (inc / name).read_bytes() == (only_a / name).read_bytes(), name
     assert not (inc / ASSEMBLY_DIR).exists()
+
+
+def test_nt_line_is_rdflibs_nt_row_with_iris_cached():
+    from decimal import Decimal
+
+    from rdflib import BNode, Literal, URIRef
+    from rdflib.namespace import XSD
+    from rdflib.plugins.serializers.nt import _nt_row
+
+    from kg.canonical import nt_line
+
+    a, p = URIRef("http://example.org/甲"), URIRef("http://example.org/p")
+    triples = [
+        (a, p, Literal('x\n"y\\', lang="zh-Hans")),
+        (a, p, Literal(Decimal("1.50"), datatype=XSD.decimal)),
+        (BNode("b1"), p, a),
+        (a, p, Literal(True)),
+        (a, p, Literal(3)),
+        (a, p, Literal("http://example.org/甲")),  # a literal with an IRI's text is still a literal
+        (a, p, Literal("http://example.org/p", datatype=XSD.anyURI)),
+    ]
+    for _ in range(2):  # the second time from the cache
+        assert [nt_line(t) for t in triples] == [_nt_row(t)[:-1] for t in triples]

@@ -162,18 +162,17 @@ def _entities_csv(kg: KnowledgeGraph) -> str:
     from kg.graph import CLASS_OF_TYPE, TYPE_OF_CLASS
     from kg.namespaces import KG, RDF, SDO, SKOS
 
-    g = kg.rdf
     label = kg.labeller()
     subject, obj = kg.value_by_subject(RDF.subject), kg.value_by_subject(RDF.object)
     facts: dict = {}
-    for a in g.subjects(RDF.type, KG.Assertion):
+    for a in kg.subjects_of_type(KG.Assertion):
         for node in (subject.get(a), obj.get(a)):
             facts[node] = facts.get(node, 0) + 1
-    mentioned = Counter(node for _, node in set(g.subject_objects(SDO.mentions)))  # documents per entity
+    mentioned = Counter(node for nodes in kg.objects_by_subject(SDO.mentions).values() for node in nodes)  # documents per entity
     pref, alt, codes = (kg.objects_by_subject(p) for p in (SKOS.prefLabel, SKOS.altLabel, KG.hasStockCode))
     rows = []
     for cls in CLASS_OF_TYPE.values():
-        for node in g.subjects(RDF.type, cls):
+        for node in kg.subjects_of_type(cls):
             rows.append(
                 {
                     "iri": str(node),
