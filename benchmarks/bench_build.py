@@ -147,7 +147,7 @@ def main() -> None:
     parser.add_argument("corpus", type=Path, help="JSONL documents (benchmarks/corpus.py)")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--no-model", action="store_true")
-    parser.add_argument("--segmenter", nargs="+", default=["jieba"], choices=("jieba", "jieba-fast"),
+    parser.add_argument("--segmenter", nargs="+", default=["jieba-fast"], choices=("jieba", "jieba-fast"),
                         help="build once per segmenter backend (and per --jobs)")
     parser.add_argument("--queries", type=int, default=20, help="runs per canned query")
     parser.add_argument("--work", type=Path, default=None, help="where builds go (default: a temp dir)")
@@ -176,7 +176,7 @@ def main() -> None:
             (out / stale).unlink(missing_ok=True)  # measure analysis, not reuse
         tree: list[int] = []
         wall, rss, _ = run_measured(cmd, tree)
-        name = f"kg build --jobs {jobs}" + (f" --segmenter {segmenter}" if segmenter != "jieba" else "")
+        name = f"kg build --jobs {jobs}" + (f" --segmenter {segmenter}" if segmenter != "jieba-fast" else "")
         rows.append((name + (" --no-model" if args.no_model else ""), wall, None, chars / wall, chars / wall / floor_rate, rss, tree[0]))
         print(f"  {rows[-1][0]}: {wall:.1f} s, {chars / wall:,.0f} chars/s, peak RSS {rss / 1024:.0f} MB "
               f"(all processes: {tree[0] / 1024:.0f} MB)", flush=True)
