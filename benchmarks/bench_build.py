@@ -181,10 +181,17 @@ def main() -> None:
         print(f"  {rows[-1][0]}: {wall:.1f} s, {chars / wall:,.0f} chars/s, peak RSS {rss / 1024:.0f} MB "
               f"(all processes: {tree[0] / 1024:.0f} MB)", flush=True)
         built = out
+    # the floor again after the builds: this shared machine's speed drifts, so the ratios use
+    # the faster of the two floors (the less flattering ratio)
+    again = floor(texts)
+    print(f"  floor again: {again:.1f} s, {chars / again:,.0f} chars/s", flush=True)
+    if again < floor_s:
+        floor_s, floor_rate = again, chars / again
+        rows[0] = ("bare jieba.lcut, 1 core (the floor, the faster of two runs)", floor_s, None, floor_rate, 1.0, None, None)
     print("\n| run | seconds | chars/s | × floor | peak RSS (largest process) | peak RSS (all processes) |\n|---|---|---|---|---|---|")
-    for name, secs, _, rate, ratio, rss, tree_rss in rows:
+    for name, secs, _, rate, _ratio, rss, tree_rss in rows:
         mb = lambda kb: "" if kb is None else f"{kb / 1024:.0f} MB"
-        print(f"| {name} | {secs:.1f} | {rate:,.0f} | {ratio:.2f} | {mb(rss)} | {mb(tree_rss)} |")
+        print(f"| {name} | {secs:.1f} | {rate:,.0f} | {rate / floor_rate:.2f} | {mb(rss)} | {mb(tree_rss)} |")
 
     assert built is not None
     source = "the store" if (built / "store" / "CURRENT").is_file() else "graph.ttl"
