@@ -30,7 +30,7 @@ CHUNK_LINES = 200_000
 
 
 _N3: dict[URIRef, str] = {}  # IRI -> its N-Triples form (the same IRIs recur in many triples)
-_N3_MAX = 1 << 20
+_N3_MAX = 1 << 16  # the hot IRIs (predicates, classes, entities); evidence and document IRIs come once or twice
 
 
 def _n3(term) -> str:

@@ -185,10 +185,11 @@ class KnowledgeGraph:
         labels = sorted(str(o) for o in self.rdf.objects(node, RDFS.label))
         return labels[0] if labels else str(node).rsplit("/", 1)[-1]
 
-    def objects_by_subject(self, predicate) -> dict:
+    def objects_by_subject(self, predicate, keep: bool = True) -> dict:
         """subject -> its objects for ``predicate``, in one scan (per-node lookups are slow on a
         store). An on-disk graph is scanned with Oxigraph itself (rdflib's API over it costs 2-3x
-        more per triple), once per predicate: it does not change, and several outputs ask."""
+        more per triple), and the result kept (``keep``) for the next output that asks: the graph
+        does not change."""
         if self.store is None:
             out: dict = {}
             for s, o in self.rdf.subject_objects(predicate):
@@ -198,16 +199,21 @@ class KnowledgeGraph:
         if out is None:
             import pyoxigraph as ox
 
-            out = self._scans[predicate] = {}
+            out = {}
             for q in self.store.quads_for_pattern(None, ox.NamedNode(str(predicate)), None, ox.DefaultGraph()):
                 out.setdefault(_from_ox(q.subject), []).append(_from_ox(q.object))
+            if keep:
+                self._scans[predicate] = out
         return out
 
     def subjects_of_type(self, cls) -> list:
         """The nodes of class ``cls``, sorted."""
         if self.store is None:
             return sorted(set(self.rdf.subjects(RDF.type, cls)))
-        return sorted(s for s, types in self.objects_by_subject(RDF.type).items() if cls in types)
+        import pyoxigraph as ox
+
+        pattern = (None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(cls)), ox.DefaultGraph())
+        return sorted(_from_ox(q.subject) for q in self.store.quads_for_pattern(*pattern))
 
     def value_by_subject(self, predicate) -> dict:
         """subject -> one object for ``predicate`` (like ``Graph.value``)."""
@@ -263,9 +269,11 @@ class KnowledgeGraph:
     def _to_networkx(self) -> nx.MultiDiGraph:
         label = self.labeller()
         out = nx.MultiDiGraph()
-        types_of = self.objects_by_subject(RDF.type)
-        kinds = {*CLASS_OF_TYPE.values(), KG.Quantity}
-        nodes = {s for s, types in types_of.items() if kinds.intersection(types)}
+        types_of: dict = {}  # entities and quantities -> their classes (one each, as built)
+        for cls in {*CLASS_OF_TYPE.values(), KG.Quantity}:
+            for s in self.subjects_of_type(cls):
+                types_of.setdefault(s, []).append(cls)
+        nodes = set(types_of)
         labels, alt, codes_of, value_of = self.objects_by_subject(RDFS.label), self.objects_by_subject(SKOS.altLabel), self.objects_by_subject(KG.hasStockCode), self.value_by_subject(RDF.value)
         for n in sorted(nodes):
             types = sorted(str(t).rsplit("#", 1)[-1] for t in types_of.get(n, ()))
@@ -571,7 +579,7 @@ def assemble(results: Callable[[], Iterable[DocResult]], workdir: Path, limit: i
 _LANG_TAGS = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}  # Oxigraph gives language tags back in lower case
 
 
-@lru_cache(maxsize=1 << 17)  # entity and class IRIs recur in many triples; URIRef() checks each one
+@lru_cache(maxsize=1 << 16)  # entity and class IRIs recur in many triples; URIRef() checks each one
 def _uri(value: str) -> URIRef:
     return URIRef(value)
 

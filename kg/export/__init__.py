@@ -168,7 +168,7 @@ def _entities_csv(kg: KnowledgeGraph) -> str:
     for a in kg.subjects_of_type(KG.Assertion):
         for node in (subject.get(a), obj.get(a)):
             facts[node] = facts.get(node, 0) + 1
-    mentioned = Counter(node for nodes in kg.objects_by_subject(SDO.mentions).values() for node in nodes)  # documents per entity
+    mentioned = Counter(node for nodes in kg.objects_by_subject(SDO.mentions, keep=False).values() for node in nodes)  # documents per entity
     pref, alt, codes = (kg.objects_by_subject(p) for p in (SKOS.prefLabel, SKOS.altLabel, KG.hasStockCode))
     rows = []
     for cls in CLASS_OF_TYPE.values():
