@@ -385,4 +385,7 @@ try:
 except ImportError:  # pragma: no cover - numba is a dependency; without it crfsuite tags
     _viterbi = None
 else:
-    _viterbi = njit(cache=True, nogil=True)(_viterbi_py)
+    try:  # compiled once, then loaded from numba's cache beside this file (or NUMBA_CACHE_DIR)
+        _viterbi = njit(cache=True, nogil=True)(_viterbi_py)
+    except RuntimeError:  # no writable cache location (a read-only install): compile per process
+        _viterbi = njit(nogil=True)(_viterbi_py)
