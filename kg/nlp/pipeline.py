@@ -364,6 +364,10 @@ def make_nlp(lexicons: tuple[str, ...] = (), use_crf: bool = True, segmenter: st
 @lru_cache(maxsize=4)
 def _make_nlp(lexicons: tuple[str, ...], use_crf: bool, segmenter: str) -> Language:
     nlp = spacy.blank("zh")
+    # Every new word type becomes a lexeme whose ~20 lexical attributes (shape, prefix, like_num…)
+    # spaCy computes in Python; the pipeline reads only IS_SPACE (token_spans), so only that is kept.
+    getters = nlp.vocab.lex_attr_getters
+    nlp.vocab.lex_attr_getters = {IS_SPACE: getters[IS_SPACE]}
     nlp.tokenizer = JiebaTokenizer(nlp.vocab, load_lexicon(lexicons).words(), segmenter)
     nlp.add_pipe("kg_mentions", config={"lexicons": list(lexicons), "use_crf": use_crf})
     return nlp
