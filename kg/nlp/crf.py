@@ -277,6 +277,15 @@ def _read_clusters(p: Path):
 
 # ------------------------------------------------------------------ features
 
+def normalise(text: str) -> str:
+    """The text as the features see it: full-width folded, digits as 0, lower case; one
+    character for one, so offsets hold."""
+    norm = text.translate(_NORM_TABLE)
+    if len(norm) != len(text):  # cannot happen (one char in, one char out); be safe
+        norm = "".join(_norm_char(c) for c in text)
+    return norm
+
+
 class _NormTable(dict):
     """str.translate table: ord -> normalised char, filled on first use."""
 
@@ -598,9 +607,7 @@ class Featurizer:
         n = len(text)
         if n == 0:
             return []
-        norm = text.translate(_NORM_TABLE)
-        if len(norm) != n:  # cannot happen (one char in, one char out); be safe
-            norm = "".join(_norm_char(c) for c in text)
+        norm = normalise(text)
         cls = norm.translate(_CLASS_TABLE)
         wl = _word_info(n, words)
         kn = self.known

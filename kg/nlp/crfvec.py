@@ -47,7 +47,7 @@ _NGRAMS: dict[str, tuple[int, ...]] = {
     "c-2c-1c": (-2, -1, 0), "c-1cc+1": (-1, 0, 1), "cc+1c+2": (0, 1, 2),
 }
 # families the sparse clues produce (looked up by their whole string)
-_SPARSE = ("lB", "lM", "lE", "se", "sew", "sn", "ns", "ps", "psur", "sur2", "wsuf")
+_SPARSE = ("lB", "lM", "lE", "se", "sew", "sn", "ns", "ps", "wsuf")  # (psur and sur2 have no "=")
 
 
 def _symbols(value: str, k: int) -> list[int] | None:
@@ -211,12 +211,7 @@ class CompiledCRF:
         """State scores of every character of every text, computed for all texts at once:
         ``(E, bounds)``, E of shape (total characters, labels), text k's rows
         ``E[bounds[k]:bounds[k + 1]]``. A character's score is the sum of its features' weights."""
-        norms = []
-        for text in texts:
-            norm = text.translate(_crf._NORM_TABLE)
-            if len(norm) != len(text):
-                norm = "".join(_crf._norm_char(c) for c in text)
-            norms.append(norm)
+        norms = [_crf.normalise(text) for text in texts]
         sizes = np.array([len(x) for x in norms], dtype=np.int64)
         bounds = np.concatenate(([0], np.cumsum(sizes)))
         N = int(bounds[-1])

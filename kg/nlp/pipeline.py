@@ -22,10 +22,10 @@ from spacy.util import minibatch
 
 from kg.errors import ConfigError
 from kg.model import AGENT_TYPES, ENTITY_TYPES, ORG_TYPES, Document, Mention, Sentence
-from kg.nlp import coref, patterns
+from kg.nlp import DEFAULT_SEGMENTER, coref, patterns
 from kg.nlp.lexicon import Lexicon, load_lexicon
 from kg.nlp.patterns import Candidate
-from kg.nlp.tokenizer import DEFAULT_SEGMENTER, JiebaTokenizer
+from kg.nlp.tokenizer import JiebaTokenizer
 from kg.text import LINE_BREAKS, analysis_view, detect_script, split_sentences
 
 __all__ = ["CHUNK_CHARS", "NAME_TYPES", "Analysis", "analyse", "chunk_bounds", "make_nlp"]

@@ -19,7 +19,7 @@ from spacy.vocab import Vocab
 from kg.errors import ConfigError
 from kg.nlp import DEFAULT_SEGMENTER
 
-__all__ = ["DEFAULT_SEGMENTER", "SEGMENTERS", "JiebaTokenizer", "check_segmenter", "join_numbers", "new_jieba", "words_and_spaces"]
+__all__ = ["SEGMENTERS", "JiebaTokenizer", "check_segmenter", "join_numbers", "new_jieba", "words_and_spaces"]
 
 #: Segmentation backends: jieba (pure Python, the reference) and jieba-fast (``jieba_fast_dat``,
 #: a C++ implementation of the same algorithm with a larger dictionary; the default).
