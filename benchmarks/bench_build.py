@@ -163,7 +163,7 @@ def main() -> None:
     floor_s = floor(texts)
     floor_rate = chars / floor_s
     print(f"  floor: {floor_s:.1f} s, {floor_rate:,.0f} chars/s", flush=True)
-    rows = [("bare jieba.lcut, 1 core (the floor)", floor_s, None, floor_rate, 1.0, None, None)]
+    rows = [("bare jieba.lcut, 1 core (the floor)", floor_s, floor_rate, None, None)]
     work = args.work or Path(tempfile.mkdtemp(prefix="kgbench-"))
     built = None
     for segmenter, jobs in [(s, j) for s in args.segmenter for j in args.jobs]:
@@ -177,7 +177,7 @@ def main() -> None:
         tree: list[int] = []
         wall, rss, _ = run_measured(cmd, tree)
         name = f"kg build --jobs {jobs}" + (f" --segmenter {segmenter}" if segmenter != "jieba-fast" else "")
-        rows.append((name + (" --no-model" if args.no_model else ""), wall, None, chars / wall, chars / wall / floor_rate, rss, tree[0]))
+        rows.append((name + (" --no-model" if args.no_model else ""), wall, chars / wall, rss, tree[0]))
         print(f"  {rows[-1][0]}: {wall:.1f} s, {chars / wall:,.0f} chars/s, peak RSS {rss / 1024:.0f} MB "
               f"(all processes: {tree[0] / 1024:.0f} MB)", flush=True)
         built = out
@@ -187,9 +187,9 @@ def main() -> None:
     print(f"  floor again: {again:.1f} s, {chars / again:,.0f} chars/s", flush=True)
     if again < floor_s:
         floor_s, floor_rate = again, chars / again
-        rows[0] = ("bare jieba.lcut, 1 core (the floor, the faster of two runs)", floor_s, None, floor_rate, 1.0, None, None)
+        rows[0] = ("bare jieba.lcut, 1 core (the floor, the faster of two runs)", floor_s, floor_rate, None, None)
     print("\n| run | seconds | chars/s | × floor | peak RSS (largest process) | peak RSS (all processes) |\n|---|---|---|---|---|---|")
-    for name, secs, _, rate, _ratio, rss, tree_rss in rows:
+    for name, secs, rate, rss, tree_rss in rows:
         mb = lambda kb: "" if kb is None else f"{kb / 1024:.0f} MB"
         print(f"| {name} | {secs:.1f} | {rate:,.0f} | {rate / floor_rate:.2f} | {mb(rss)} | {mb(tree_rss)} |")
 

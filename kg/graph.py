@@ -273,10 +273,9 @@ class KnowledgeGraph:
         for cls in {*CLASS_OF_TYPE.values(), KG.Quantity}:
             for s in self.subjects_of_type(cls):
                 types_of.setdefault(s, []).append(cls)
-        nodes = set(types_of)
         labels, alt, codes_of, value_of = self.objects_by_subject(RDFS.label), self.objects_by_subject(SKOS.altLabel), self.objects_by_subject(KG.hasStockCode), self.value_by_subject(RDF.value)
-        for n in sorted(nodes):
-            types = sorted(str(t).rsplit("#", 1)[-1] for t in types_of.get(n, ()))
+        for n in sorted(types_of):
+            types = sorted(str(t).rsplit("#", 1)[-1] for t in types_of[n])
             aliases = sorted({str(x) for x in alt.get(n, ())} | {str(x) for x in labels.get(n, ())})
             attrs = {"label": label(n), "type": types[0] if types else "", "aliases": "|".join(aliases)}
             codes = sorted(str(c) for c in codes_of.get(n, ()))
@@ -340,11 +339,12 @@ class _Builder:
                 yield analysis
 
         self.resolver = resolver_for(counted())
-        self.entities = self.resolver.entities()
+        self.entities = self.resolver.entities()  # name key -> entity (merged keys share one)
+        distinct = {id(e): e for e in self.entities.values()}.values()
         if self.expect is not None:
             # per document ~6 triples, per fact ~16, per entity ~7 (news corpus: 489 k triples, estimated 516 k)
-            self.expect(6 * counts[0] + 16 * counts[1] + 7 * len({id(e) for e in self.entities.values()}))
-        for entity in {id(e): e for e in self.entities.values()}.values():
+            self.expect(6 * counts[0] + 16 * counts[1] + 7 * len(distinct))
+        for entity in distinct:
             self._entity(entity)
         # assertion -> (probability that all its evidence is wrong, subject, object)
         support: dict[URIRef, tuple[float, URIRef, object]] = {}

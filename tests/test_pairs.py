@@ -124,7 +124,7 @@ def test_shipped_precision_table_covers_the_finance_rules():
 def test_probabilities_of_a_batch_equal_one_by_one():
     model = pairs.load_model()
     batch = [["T:ORG|ORG", "mw:收购", "mw:收购"], [], ["unseen"], ["T:PERSON|ORG", "mwl:担任", "unseen"], ["mw:收购"]]
-    together = model.probabilities_many(batch)
+    together = model.probabilities_of_rows([model.rows(f) for f in batch])
     for features, row in zip(batch, together):
         alone = model.probabilities(features)
         assert np.array_equal(row, alone)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -33,6 +33,7 @@ __all__ = [
     "FEATURE_VERSION",
     "MODEL_NAME",
     "PairModel",
+    "SentenceGrams",
     "SentenceWords",
     "candidate_pairs",
     "classify",
@@ -189,17 +190,17 @@ class PairModel:
                 return precision
         return probability
 
-    def probabilities(self, features: Sequence[str]) -> np.ndarray:
-        return self.probabilities_many([features])[0]
-
-    def probabilities_many(self, batch: Sequence[Sequence[str]]) -> np.ndarray:
-        """(len(batch), classes): the class probabilities of each feature list (a feature
-        counts once however often it is listed; unknown ones are ignored)."""
+    def rows(self, features: Iterable[str]) -> set[int]:
+        """The rows in ``weights`` of the features the model knows (each once)."""
         get = self.index.get
-        return self.probabilities_of_rows([{r for r in map(get, features) if r is not None} for features in batch])
+        return {r for r in map(get, features) if r is not None}
+
+    def probabilities(self, features: Sequence[str]) -> np.ndarray:
+        """The class probabilities of one feature list."""
+        return self.probabilities_of_rows([self.rows(features)])[0]
 
     def probabilities_of_rows(self, batch: Sequence[set[int]]) -> np.ndarray:
-        """:meth:`probabilities_many` from the sets of the features' rows in ``weights``."""
+        """(len(batch), classes): the class probabilities of each set of :meth:`rows`."""
         rows: list[int] = []
         cuts: list[int] = []
         for known in batch:
@@ -260,10 +261,8 @@ def classify(model: PairModel, view: SentenceView) -> Iterator[tuple[Mention, st
         return
     words = SentenceWords(analysis.view, sentence_tokens(analysis, s.start, s.end))
     grams = SentenceGrams(model, analysis.view, min(a.end for a, _, _ in pairs), max(b.start for _, b, _ in pairs))
-    get = model.index.get
     batch = model.probabilities_of_rows([
-        {r for r in map(get, pair_features(analysis.view, words, s.start, s.end, a, b, between, ngrams=False))
-         if r is not None}.union(grams.between(a, b))
+        model.rows(pair_features(analysis.view, words, s.start, s.end, a, b, between, ngrams=False)).union(grams.between(a, b))
         for a, b, between in pairs])
     for (a, b, _), probs in zip(pairs, batch):
         # the most probable relation, even when NONE is more probable still: its probability
