@@ -107,3 +107,15 @@ def test_viterbi_keeps_the_first_best_label_on_ties():
     T[1, 0] = -5.0
     crfvec._viterbi(E, np.array([0, 3]), T, out)
     assert out.tolist() == [0, 1, 1]
+
+
+def test_table_finds_every_key_and_only_those():
+    rng = np.random.default_rng(7)
+    keys = {int(k) for k in rng.integers(0, 1 << 63, size=5000)} | {0, 1, (1 << 63) - 1}
+    items = {k: i for i, k in enumerate(sorted(keys))}
+    table = crfvec._Table(items, zero=-7)
+    q = np.array(sorted(keys), dtype=np.int64)
+    assert table(q).tolist() == [items[k] for k in sorted(keys)]
+    absent = np.array([k for k in rng.integers(0, 1 << 63, size=5000).tolist() if k not in keys] + [2], dtype=np.int64)
+    assert set(table(absent).tolist()) == {-7}
+    assert crfvec._Table({}, zero=3)(np.array([0, 5], dtype=np.int64)).tolist() == [3, 3]
