@@ -30,7 +30,9 @@ __all__ = ["ENGINES", "DocResult", "analyse_batch", "analyse_documents", "defaul
 log = logging.getLogger(__name__)
 
 ENGINES = ("local", "dask")
-BATCH_SIZE = 16
+#: Documents per batch: the CRF tags a batch at once, and its per-batch cost made 16-document
+#: batches ~12 % slower than 64 (news corpus, steady state); 64 keeps ~4 × 64 documents in flight.
+BATCH_SIZE = 64
 
 
 @dataclass(frozen=True)

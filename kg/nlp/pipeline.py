@@ -413,7 +413,7 @@ def _shift(c: Candidate, offset: int) -> Candidate:
     return c._replace(start=c.start + offset, end=c.end + offset) if offset else c
 
 
-def analyse(nlp: Language, documents: Iterable[Document], *, batch_size: int = 32) -> Iterator[Analysis]:
+def analyse(nlp: Language, documents: Iterable[Document], *, batch_size: int = 64) -> Iterator[Analysis]:
     """Run the pipeline over documents, streaming, in input order.
 
     A document longer than :data:`CHUNK_CHARS` goes through the pipeline in pieces cut at
