@@ -18,6 +18,7 @@ import hashlib
 import io
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from functools import lru_cache
@@ -58,31 +59,79 @@ def _hash(*parts: object) -> str:
     return hashlib.sha1("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
 
 
-def decimal_literal(value: Decimal) -> Literal:
+def _decimal(value: Decimal) -> str:
     """xsd:decimal in canonical lexical form (700 -> "700.0"), as Turtle writes it back,
     so a graph re-read from any export is isomorphic to the one built."""
     text = format(value, "f")
-    if "." not in text:
-        text += ".0"
-    return Literal(text, datatype=XSD.decimal)
+    return text if "." in text else text + ".0"
+
+
+def decimal_literal(value: Decimal) -> Literal:
+    return Literal(_decimal(value), datatype=XSD.decimal)
 
 
 def _lexical(value) -> str:
     """A literal's text, decimals in our canonical form (an Oxigraph store gives 700.0 back as 700)."""
     if isinstance(value, Literal) and value.datatype == XSD.decimal:
-        return str(decimal_literal(Decimal(str(value))))
+        return _decimal(Decimal(str(value)))
     return str(value)
 
 
-def _dec(x: float) -> Literal:
-    return decimal_literal(Decimal(str(round(x, 3))))
+def _dec(x: float) -> str:
+    return _decimal(Decimal(str(round(x, 3))))
 
 
-def _text(value: str, script: str) -> Literal:
-    """A label or sentence in its script; Latin-only names stay untagged."""
-    if script in ("zh-Hant", "zh-Hans") and not value.isascii():
-        return Literal(value, lang=script)
-    return Literal(value)
+def _bool(x: bool) -> str:
+    return "true" if x else "false"
+
+
+# Literal tags: what follows a literal's quoted text in N-Triples ("" for a plain string)
+_DT_INTEGER, _DT_DECIMAL, _DT_BOOLEAN, _DT_DATE = (f"^^<{XSD[t]}>" for t in ("integer", "decimal", "boolean", "date"))
+_LANG_OF = {"zh-Hans": "@zh-Hans", "zh-Hant": "@zh-Hant"}
+
+
+def _lang(value: str, script: str) -> str:
+    """The tag of a label or sentence in its script; Latin-only names stay untagged."""
+    tag = _LANG_OF.get(script)
+    return "" if tag is None or value.isascii() else tag
+
+
+@lru_cache(maxsize=64)
+def _tag_terms(tag: str) -> dict:
+    """Literal() arguments for a tag."""
+    if tag.startswith("@"):
+        return {"lang": tag[1:]}
+    if tag.startswith("^^"):
+        return {"datatype": URIRef(tag[3:-1])}
+    return {}
+
+
+_NT_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", '"': '\\"', "\r": "\\r"})  # as rdflib's nt writer
+
+
+def _nt_literal(lexical: str, tag: str) -> str:
+    return f'"{lexical.translate(_NT_ESCAPES)}"{tag}'
+
+
+@lru_cache(maxsize=256)
+def _predicate(name: str) -> str:
+    return str(KG[name])  # KG is a DefinedNamespace: a predicate the ontology lacks fails here
+
+
+_KGR = str(KGR)
+_P_TYPE, _P_LABEL, _P_PREF, _P_ALT = str(RDF.type), str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel)
+_P_SUBJECT, _P_PREDICATE, _P_OBJECT, _P_VALUE = str(RDF.subject), str(RDF.predicate), str(RDF.object), str(RDF.value)
+_P_MENTIONS, _P_IDENTIFIER, _P_TITLE, _P_DATE = str(SDO.mentions), str(DCTERMS.identifier), str(DCTERMS.title), str(DCTERMS.date)
+(_P_CONFIDENCE, _P_FACT_COUNT, _P_STOCK_CODE, _P_SCRIPT, _P_CONTENT_HASH, _P_SOURCE, _P_UNIT, _P_OF, _P_APPROXIMATE,
+ _P_AT_LEAST, _P_MORE_THAN, _P_DOCUMENT, _P_SENTENCE_TEXT, _P_SENTENCE_START, _P_SENTENCE_END, _P_SUBJECT_TEXT,
+ _P_SUBJECT_START, _P_SUBJECT_END, _P_OBJECT_TEXT, _P_OBJECT_START, _P_OBJECT_END, _P_EXTRACTOR, _P_SPEAKER,
+ _P_CLAIM_TEXT, _P_MODALITY, _P_EVIDENCE, _P_DATE_KG, _P_ABOUT, _P_TITLE_KG) = (str(KG[n]) for n in (
+    "confidence", "factCount", "hasStockCode", "script", "contentHash", "source", "unit", "of", "approximate",
+    "atLeast", "moreThan", "document", "sentenceText", "sentenceStart", "sentenceEnd", "subjectText",
+    "subjectStart", "subjectEnd", "objectText", "objectStart", "objectEnd", "extractor", "speaker",
+    "claimText", "modality", "evidence", "date", "about", "title"))
+_C_DOCUMENT, _C_QUANTITY, _C_EVIDENCE, _C_STATEMENT, _C_ASSERTION = (
+    str(KG[n]) for n in ("Document", "Quantity", "Evidence", "Statement", "Assertion"))
 
 
 def canonical_rdf(rdf: Graph, fmt: str = "turtle") -> str | None:
@@ -322,12 +371,18 @@ def resolver_for(results: Iterable[DocResult], keep_mentions: bool = False) -> R
 
 
 class _Builder:
-    """Writes the triples of analysed documents to ``add``, in two passes over the results
-    (mentions for resolution, then documents), so the results are never all in memory."""
+    """Writes the triples of analysed documents to a sink (:class:`_Sink` or :class:`_GraphSink`),
+    in two passes over the results (mentions for resolution, then documents), so the results are
+    never all in memory.
 
-    def __init__(self, add: Callable[[tuple], None], expect: Callable[[int], None] | None = None) -> None:
-        self.add = add
-        self.expect = expect  # told, after the first pass, roughly how many triples will come
+    Terms are plain strings: IRIs as their text, literals as their lexical form with a tag
+    (:func:`_lang` or a datatype from ``_DT``), and the sink makes of them what it stores (rdflib
+    terms for a graph in memory, N-Triples lines on disk), so a large build never creates an
+    rdflib term."""
+
+    def __init__(self, sink) -> None:
+        self.sink = sink
+        self.iri, self.lit = sink.iri, sink.lit  # (s, p, o IRI) and (s, p, lexical, tag)
 
     def run(self, results: Callable[[], Iterable[DocResult]]) -> None:
         counts = [0, 0]  # documents, facts
@@ -341,133 +396,146 @@ class _Builder:
         self.resolver = resolver_for(counted())
         self.entities = self.resolver.entities()  # name key -> entity (merged keys share one)
         distinct = {id(e): e for e in self.entities.values()}.values()
-        if self.expect is not None:
-            # per document ~6 triples, per fact ~16, per entity ~7 (news corpus: 489 k triples, estimated 516 k)
-            self.expect(6 * counts[0] + 16 * counts[1] + 7 * len(distinct))
+        # per document ~6 triples, per fact ~16, per entity ~7 (news corpus: 489 k triples, estimated 516 k)
+        self.sink.expect(6 * counts[0] + 16 * counts[1] + 7 * len(distinct))
+        self._paths: dict[str, str] = {}  # name key -> entity IRI
         for entity in distinct:
             self._entity(entity)
-        # assertion -> (probability that all its evidence is wrong, subject, object)
-        support: dict[URIRef, tuple[float, URIRef, object]] = {}
+        # assertion -> (probability that all its evidence is wrong, subject, object IRI or None)
+        support: dict[str, tuple[float, str, str | None]] = {}
+        iri, mentions = self.iri, _P_MENTIONS
         for analysis in results():
             doc = self._document(analysis)
             for m in analysis.mentions:
                 if m.type in NAME_TYPES:
-                    self.add((doc, SDO.mentions, self._iri(m)))
+                    iri(doc, mentions, self._iri(m))
             for f in analysis.facts:
                 self._fact(analysis, doc, f, support)
-        degree: dict[URIRef, int] = {}  # node -> distinct facts it is the subject or object of
+        degree: dict[str, int] = {}  # node -> distinct facts it is the subject or object of
+        lit = self.lit
         for assertion, (keep, subject, obj) in support.items():
-            self.add((assertion, KG.confidence, _dec(1.0 - keep)))
-            for node in {subject, obj} if isinstance(obj, URIRef) else {subject}:
+            lit(assertion, _P_CONFIDENCE, _dec(1.0 - keep), _DT_DECIMAL)
+            for node in {subject, obj} if obj is not None else {subject}:
                 degree[node] = degree.get(node, 0) + 1
         for node, n in degree.items():
-            self.add((node, KG.factCount, Literal(n)))
+            lit(node, _P_FACT_COUNT, str(n), _DT_INTEGER)
 
-    def _iri(self, m: Mention) -> URIRef:
-        return KGR[self.entities[self.resolver.key_of(m)].path]
+    def _iri(self, m: Mention) -> str:
+        key = self.resolver.key_of(m)
+        path = self._paths.get(key)
+        if path is None:
+            path = self._paths[key] = _KGR + self.entities[key].path
+        return path
 
     def _entity(self, e: Entity) -> None:
-        add, node = self.add, KGR[e.path]
-        add((node, RDF.type, CLASS_OF_TYPE.get(e.type, KG.Entity)))
+        iri, lit, node = self.iri, self.lit, _KGR + e.path
+        iri(node, _P_TYPE, str(CLASS_OF_TYPE.get(e.type, KG.Entity)))
         prefs = e.pref_labels()
         for script, label in prefs.items():
-            add((node, RDFS.label, _text(label, script)))
-            add((node, SKOS.prefLabel, _text(label, script)))
+            tag = _lang(label, script)
+            lit(node, _P_LABEL, label, tag)
+            lit(node, _P_PREF, label, tag)
         for script, counts in e.surfaces.items():
             for surface in counts:
                 if surface != prefs[script]:
-                    add((node, SKOS.altLabel, _text(surface, script)))
+                    lit(node, _P_ALT, surface, _lang(surface, script))
                 simplified = analysis_view(surface)
                 if simplified != surface:
-                    add((node, SKOS.altLabel, _text(simplified, "zh-Hans")))
+                    lit(node, _P_ALT, simplified, _lang(simplified, "zh-Hans"))
         for norm in e.norms:
             if all(norm != s for c in e.surfaces.values() for s in c):
-                add((node, SKOS.altLabel, _text(norm, "zh-Hans")))
+                lit(node, _P_ALT, norm, _lang(norm, "zh-Hans"))
         for code in sorted(e.codes):
-            add((node, KG.hasStockCode, Literal(code)))
+            lit(node, _P_STOCK_CODE, code, "")
 
-    def _document(self, a: DocResult) -> URIRef:
+    def _document(self, a: DocResult) -> str:
         d = a.document
-        add, node = self.add, KGR[f"doc/{_iri_safe(d.id)}"]
-        add((node, RDF.type, KG.Document))
-        add((node, DCTERMS.identifier, Literal(d.id)))
-        add((node, KG.script, Literal(a.script)))
-        add((node, KG.contentHash, Literal(hashlib.sha256(d.text.encode("utf-8")).hexdigest())))
+        iri, lit, node = self.iri, self.lit, f"{_KGR}doc/{_iri_safe(d.id)}"
+        iri(node, _P_TYPE, _C_DOCUMENT)
+        lit(node, _P_IDENTIFIER, d.id, "")
+        lit(node, _P_SCRIPT, a.script, "")
+        lit(node, _P_CONTENT_HASH, hashlib.sha256(d.text.encode("utf-8")).hexdigest(), "")
         if d.title:
-            add((node, DCTERMS.title, _text(d.title, a.script)))
+            lit(node, _P_TITLE, d.title, _lang(d.title, a.script))
         if d.date and _valid_date(d.date):
-            add((node, DCTERMS.date, Literal(d.date, datatype=XSD.date)))
+            lit(node, _P_DATE, d.date, _DT_DATE)
         if d.source:
-            add((node, KG.source, Literal(d.source)))
+            lit(node, _P_SOURCE, d.source, "")
         return node
 
-    def _object(self, a: DocResult, f: Fact, subject: URIRef):
-        add = self.add
-        if isinstance(f.obj, Mention):
-            return self._iri(f.obj)
-        if isinstance(f.obj, str):
-            return Literal(f.obj)
-        q = f.obj
+    def _quantity(self, a: DocResult, q: QuantityValue, subject: str) -> str:
+        iri, lit = self.iri, self.lit
         of = self._iri(q.of) if q.of is not None else None
-        node = KGR[f"quantity/{_hash(subject, q.value, q.unit, of)}"]
-        add((node, RDF.type, KG.Quantity))
-        add((node, RDF.value, decimal_literal(q.value)))
-        add((node, KG.unit, Literal(q.unit)))
-        add((node, RDFS.label, _text(q.text + (q.of.text if q.of else ""), a.script)))
+        node = f"{_KGR}quantity/{_hash(subject, q.value, q.unit, of)}"
+        iri(node, _P_TYPE, _C_QUANTITY)
+        lit(node, _P_VALUE, _decimal(q.value), _DT_DECIMAL)
+        lit(node, _P_UNIT, q.unit, "")
+        label = q.text + (q.of.text if q.of else "")
+        lit(node, _P_LABEL, label, _lang(label, a.script))
         if of is not None:
-            add((node, KG.of, of))
-        add((node, KG.approximate, Literal(q.approximate)))
-        add((node, KG.atLeast, Literal(q.at_least)))
-        add((node, KG.moreThan, Literal(q.more_than)))
+            iri(node, _P_OF, of)
+        lit(node, _P_APPROXIMATE, _bool(q.approximate), _DT_BOOLEAN)
+        lit(node, _P_AT_LEAST, _bool(q.at_least), _DT_BOOLEAN)
+        lit(node, _P_MORE_THAN, _bool(q.more_than), _DT_BOOLEAN)
         return node
 
-    def _fact(self, a: DocResult, doc: URIRef, f: Fact, support) -> None:
+    def _fact(self, a: DocResult, doc: str, f: Fact, support) -> None:
         if f.modality == "negated" and f.claim is None:
             return  # 没有发布 / 放弃收购: reported by `kg extract`, never asserted as a triple
-        add = self.add
+        iri, lit = self.iri, self.lit
         s = self._iri(f.subject)
-        p = KG[f.predicate]
-        claim_only = isinstance(f.obj, str) and f.claim is not None
-        o = None if claim_only else self._object(a, f, s)
-        ev = KGR[f"evidence/{_hash(a.document.id, f.sentence.start, f.extractor, f.subject.start, p, _offsets(f.obj))}"]
-        add((ev, RDF.type, KG.Evidence))
-        add((ev, KG.document, doc))
-        add((ev, KG.sentenceText, _text(f.sentence.text, a.script)))
-        add((ev, KG.sentenceStart, Literal(f.sentence.start)))
-        add((ev, KG.sentenceEnd, Literal(f.sentence.end)))
-        add((ev, KG.subjectText, Literal(f.subject.text)))
-        add((ev, KG.subjectStart, Literal(f.subject.start)))
-        add((ev, KG.subjectEnd, Literal(f.subject.end)))
-        span = f.obj if isinstance(f.obj, Mention) else None
-        if span is not None:
-            add((ev, KG.objectText, Literal(span.text)))
-            add((ev, KG.objectStart, Literal(span.start)))
-            add((ev, KG.objectEnd, Literal(span.end)))
-        add((ev, KG.extractor, Literal(f.extractor)))
-        add((ev, KG.confidence, _dec(f.confidence)))
+        p = _predicate(f.predicate)
+        # the object: an entity or quantity IRI (o), or a literal (text); neither for a bare claim
+        o = text = None
+        if isinstance(f.obj, Mention):
+            o = self._iri(f.obj)
+        elif isinstance(f.obj, QuantityValue):
+            o = self._quantity(a, f.obj, s)
+        elif f.claim is None:
+            text = f.obj
+        ev = f"{_KGR}evidence/{_hash(a.document.id, f.sentence.start, f.extractor, f.subject.start, p, _offsets(f.obj))}"
+        iri(ev, _P_TYPE, _C_EVIDENCE)
+        iri(ev, _P_DOCUMENT, doc)
+        lit(ev, _P_SENTENCE_TEXT, f.sentence.text, _lang(f.sentence.text, a.script))
+        lit(ev, _P_SENTENCE_START, str(f.sentence.start), _DT_INTEGER)
+        lit(ev, _P_SENTENCE_END, str(f.sentence.end), _DT_INTEGER)
+        lit(ev, _P_SUBJECT_TEXT, f.subject.text, "")
+        lit(ev, _P_SUBJECT_START, str(f.subject.start), _DT_INTEGER)
+        lit(ev, _P_SUBJECT_END, str(f.subject.end), _DT_INTEGER)
+        if isinstance(f.obj, Mention):
+            span = f.obj
+            lit(ev, _P_OBJECT_TEXT, span.text, "")
+            lit(ev, _P_OBJECT_START, str(span.start), _DT_INTEGER)
+            lit(ev, _P_OBJECT_END, str(span.end), _DT_INTEGER)
+        lit(ev, _P_EXTRACTOR, f.extractor, "")
+        lit(ev, _P_CONFIDENCE, _dec(f.confidence), _DT_DECIMAL)
         if f.claim is not None:
-            st = KGR[f"statement/{_hash(a.document.id, f.sentence.start, s)}"]
-            add((st, RDF.type, KG.Statement))
-            add((st, KG.speaker, s))
-            add((st, KG.claimText, _text(f.claim, a.script)))
-            add((st, KG.modality, Literal(f.modality or "asserted")))
-            add((st, KG.evidence, ev))
+            st = f"{_KGR}statement/{_hash(a.document.id, f.sentence.start, s)}"
+            iri(st, _P_TYPE, _C_STATEMENT)
+            iri(st, _P_SPEAKER, s)
+            lit(st, _P_CLAIM_TEXT, f.claim, _lang(f.claim, a.script))
+            lit(st, _P_MODALITY, f.modality or "asserted", "")
+            iri(st, _P_EVIDENCE, ev)
             if a.document.date and _valid_date(a.document.date):
-                add((st, KG.date, Literal(a.document.date, datatype=XSD.date)))
-            if isinstance(o, URIRef):
-                add((st, KG.about, o))
-        if o is None:
+                lit(st, _P_DATE_KG, a.document.date, _DT_DATE)
+            if o is not None:
+                iri(st, _P_ABOUT, o)
+        if o is None and text is None:
             return
-        add((s, p, o))
-        assertion = KGR[f"fact/{_hash(s, p, o)}"]
-        add((assertion, RDF.type, KG.Assertion))
-        add((assertion, RDF.subject, s))
-        add((assertion, RDF.predicate, p))
-        add((assertion, RDF.object, o))
-        add((assertion, KG.evidence, ev))
+        assertion = f"{_KGR}fact/{_hash(s, p, o if o is not None else text)}"
+        if o is not None:
+            iri(s, p, o)
+            iri(assertion, _P_OBJECT, o)
+        else:
+            lit(s, p, text, "")
+            lit(assertion, _P_OBJECT, text, "")
+        iri(assertion, _P_TYPE, _C_ASSERTION)
+        iri(assertion, _P_SUBJECT, s)
+        iri(assertion, _P_PREDICATE, p)
+        iri(assertion, _P_EVIDENCE, ev)
         for key, value in f.extra:
             if key == "title":
-                add((assertion, KG.title, _text(value, a.script)))
+                lit(assertion, _P_TITLE_KG, value, _lang(value, a.script))
         keep = support[assertion][0] if assertion in support else 1.0
         support[assertion] = (keep * (1.0 - f.confidence), s, o)  # noisy-or
 
@@ -499,10 +567,11 @@ MEMORY_TRIPLES = 300_000
 
 
 class _Sink:
-    """Takes the builder's triples into an rdflib graph; past ``limit`` triples, moves them to an
-    external sort on disk and goes on there."""
+    """Takes the builder's triples (plain strings: see :class:`_Builder`) into an rdflib graph;
+    past ``limit`` triples, moves them to an external sort of N-Triples lines on disk and goes
+    on there, formatting each triple as its line (no rdflib terms)."""
 
-    def __init__(self, limit: int, workdir: Path) -> None:
+    def __init__(self, limit: int, workdir: Path | None) -> None:
         self.rdf: Graph | None = Graph()
         self.lines: SortedLines | None = None
         self.limit, self.workdir, self._added = limit, workdir, 0
@@ -512,24 +581,37 @@ class _Sink:
         """Go to disk at once when the graph will clearly outgrow the limit (the in-memory triples
         would only be moved there later); the files are the same either way."""
         if triples > 1.5 * self.limit and self.lines is None and not len(self.rdf):
-            self.workdir.mkdir(parents=True, exist_ok=True)
-            self.lines = SortedLines(self.workdir)
-            self.rdf = None
+            self._to_disk()
 
-    def add(self, triple: tuple) -> None:
+    def iri(self, s: str, p: str, o: str) -> None:
+        """A triple whose object is an IRI."""
         if self.lines is not None:
-            self.lines.add(nt_line(triple))
-            return
+            self.lines.add(f"<{s}> <{p}> <{o}> .")
+        else:
+            self._add((_uri(s), _uri(p), _uri(o)))
+
+    def lit(self, s: str, p: str, lexical: str, tag: str) -> None:
+        """A triple whose object is a literal: its lexical form and tag ("", "@lang" or "^^<datatype>")."""
+        if self.lines is not None:
+            self.lines.add(f"<{s}> <{p}> {_nt_literal(lexical, tag)} .")
+        else:
+            self._add((_uri(s), _uri(p), Literal(lexical, **_tag_terms(tag))))
+
+    def _add(self, triple: tuple) -> None:
         self.rdf.add(triple)
         self._added += 1
         if self._added < self._check_at:
             return
         self._check_at = self._added + min(self.limit, 1 << 16)
         if len(self.rdf) > self.limit:
-            self.workdir.mkdir(parents=True, exist_ok=True)
-            self.lines = SortedLines(self.workdir)
-            self.lines.extend(nt_line(t) for t in self.rdf)
-            self.rdf = None
+            rdf = self.rdf
+            self._to_disk()
+            self.lines.extend(nt_line(t) for t in rdf)
+
+    def _to_disk(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.lines = SortedLines(self.workdir)
+        self.rdf = None
 
     def graph(self) -> KnowledgeGraph:
         if self.lines is None:
@@ -572,7 +654,7 @@ def assemble(results: Callable[[], Iterable[DocResult]], workdir: Path, limit: i
     if limit is None:
         limit = int(os.environ.get("KG_MEMORY_TRIPLES") or MEMORY_TRIPLES)
     sink = _Sink(limit, Path(workdir))
-    _Builder(sink.add, sink.expect).run(results)
+    _Builder(sink).run(results)
     return sink.graph()
 
 
@@ -625,6 +707,6 @@ def open_stored(store_dir: Path, workdir: Path) -> KnowledgeGraph:
 def build_graph(results: Iterable[DocResult]) -> KnowledgeGraph:
     """Resolve the mentions of all documents and write facts + provenance as RDF (in memory)."""
     results = list(results)
-    graph = KnowledgeGraph()
-    _Builder(graph.rdf.add).run(lambda: results)
-    return graph
+    sink = _Sink(sys.maxsize, None)
+    _Builder(sink).run(lambda: results)
+    return sink.graph()
