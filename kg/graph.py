@@ -234,47 +234,49 @@ class KnowledgeGraph:
         labels = sorted(str(o) for o in self.rdf.objects(node, RDFS.label))
         return labels[0] if labels else str(node).rsplit("/", 1)[-1]
 
-    def objects_by_subject(self, predicate, keep: bool = True) -> dict:
+    def objects_by_subject(self, predicate, keep: bool = True, text: bool = False) -> dict:
         """subject -> its objects for ``predicate``, in one scan (per-node lookups are slow on a
-        store). An on-disk graph is scanned with Oxigraph itself (rdflib's API over it costs 2-3x
-        more per triple), and the result kept (``keep``) for the next output that asks: the graph
-        does not change."""
+        store); ``text``: the objects' texts (:func:`_lexical`) instead of rdflib terms, for the
+        outputs that only print them (no term is made per literal). An on-disk graph is scanned
+        with Oxigraph itself (rdflib's API over it costs 2-3x more per triple), and the result
+        kept (``keep``) for the next output that asks: the graph does not change."""
         if self.store is None:
             out: dict = {}
             for s, o in self.rdf.subject_objects(predicate):
-                out.setdefault(s, []).append(o)
+                out.setdefault(s, []).append(_lexical(o) if text else o)
             return out
-        out = self._scans.get(predicate)
+        out = self._scans.get((predicate, text))
         if out is None:
             import pyoxigraph as ox
 
             out = {}
+            convert = _ox_text if text else _from_ox
             for q in self.store.quads_for_pattern(None, ox.NamedNode(str(predicate)), None, ox.DefaultGraph()):
-                out.setdefault(_from_ox(q.subject), []).append(_from_ox(q.object))
+                out.setdefault(_from_ox(q.subject), []).append(convert(q.object))
             if keep:
-                self._scans[predicate] = out
+                self._scans[(predicate, text)] = out
         return out
 
     def subjects_of_type(self, cls) -> list:
-        """The nodes of class ``cls``, sorted."""
+        """The nodes of class ``cls``, sorted (as rdflib orders terms)."""
         if self.store is None:
-            return sorted(set(self.rdf.subjects(RDF.type, cls)))
+            return sorted(set(self.rdf.subjects(RDF.type, cls)), key=_term_order)
         import pyoxigraph as ox
 
         pattern = (None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(cls)), ox.DefaultGraph())
-        return sorted(_from_ox(q.subject) for q in self.store.quads_for_pattern(*pattern))
+        return sorted((_from_ox(q.subject) for q in self.store.quads_for_pattern(*pattern)), key=_term_order)
 
-    def value_by_subject(self, predicate) -> dict:
-        """subject -> one object for ``predicate`` (like ``Graph.value``)."""
-        return {s: objects[0] for s, objects in self.objects_by_subject(predicate).items()}
+    def value_by_subject(self, predicate, text: bool = False) -> dict:
+        """subject -> one object for ``predicate`` (like ``Graph.value``); ``text`` as in :meth:`objects_by_subject`."""
+        return {s: objects[0] for s, objects in self.objects_by_subject(predicate, text=text).items()}
 
     def labeller(self) -> Callable[[object], str]:
         """:meth:`label` for many nodes: the labels are read in one scan."""
-        labels = self.objects_by_subject(RDFS.label)
+        labels = self.objects_by_subject(RDFS.label, text=True)
 
         def label(node) -> str:
             texts = labels.get(node)
-            return min(str(x) for x in texts) if texts else str(node).rsplit("/", 1)[-1]
+            return min(texts) if texts else str(node).rsplit("/", 1)[-1]
 
         return label
 
@@ -282,9 +284,9 @@ class KnowledgeGraph:
         """One row per (fact, supporting sentence), sorted."""
         rows = []
         label = self.labeller()
-        subject, predicate, obj_of = self.value_by_subject(RDF.subject), self.value_by_subject(RDF.predicate), self.value_by_subject(RDF.object)
-        evidence, doc_of, ident = self.objects_by_subject(KG.evidence), self.value_by_subject(KG.document), self.value_by_subject(DCTERMS.identifier)
-        confidence, sentence, extractor = self.value_by_subject(KG.confidence), self.value_by_subject(KG.sentenceText), self.value_by_subject(KG.extractor)
+        subject, predicate, obj_of = self.value_by_subject(RDF.subject), self.value_by_subject(RDF.predicate, text=True), self.value_by_subject(RDF.object)
+        evidence, doc_of, ident = self.objects_by_subject(KG.evidence), self.value_by_subject(KG.document), self.value_by_subject(DCTERMS.identifier, text=True)
+        confidence, sentence, extractor = (self.value_by_subject(p, text=True) for p in (KG.confidence, KG.sentenceText, KG.extractor))
         for a in self.subjects_of_type(KG.Assertion):
             s, p, o = subject.get(a), predicate.get(a), obj_of.get(a)
             obj = str(o) if isinstance(o, Literal) else label(o)
@@ -294,7 +296,7 @@ class KnowledgeGraph:
                         "subject": label(s),
                         "predicate": str(p).replace(str(KG), "kg:"),
                         "object": obj,
-                        "confidence": _lexical(confidence.get(ev)),
+                        "confidence": str(confidence.get(ev)),
                         "document": str(ident.get(doc_of.get(ev))),
                         "sentence": str(sentence.get(ev)),
                         "extractor": str(extractor.get(ev)),
@@ -322,20 +324,21 @@ class KnowledgeGraph:
         for cls in {*CLASS_OF_TYPE.values(), KG.Quantity}:
             for s in self.subjects_of_type(cls):
                 types_of.setdefault(s, []).append(cls)
-        labels, alt, codes_of, value_of = self.objects_by_subject(RDFS.label), self.objects_by_subject(SKOS.altLabel), self.objects_by_subject(KG.hasStockCode), self.value_by_subject(RDF.value)
-        for n in sorted(types_of):
+        labels, alt, codes_of = (self.objects_by_subject(p, text=True) for p in (RDFS.label, SKOS.altLabel, KG.hasStockCode))
+        value_of = self.value_by_subject(RDF.value, text=True)
+        for n in sorted(types_of, key=_term_order):
             types = sorted(str(t).rsplit("#", 1)[-1] for t in types_of[n])
-            aliases = sorted({str(x) for x in alt.get(n, ())} | {str(x) for x in labels.get(n, ())})
+            aliases = sorted({*alt.get(n, ()), *labels.get(n, ())})
             attrs = {"label": label(n), "type": types[0] if types else "", "aliases": "|".join(aliases)}
-            codes = sorted(str(c) for c in codes_of.get(n, ()))
+            codes = sorted(codes_of.get(n, ()))
             if codes:
                 attrs["stockCode"] = "|".join(codes)
             value = value_of.get(n)
             if value is not None:
-                attrs["value"] = _lexical(value)
+                attrs["value"] = value
             out.add_node(str(n), **attrs)
-        subject, predicate, obj_of = self.value_by_subject(RDF.subject), self.value_by_subject(RDF.predicate), self.value_by_subject(RDF.object)
-        evidence, sentence, confidence = self.objects_by_subject(KG.evidence), self.value_by_subject(KG.sentenceText), self.value_by_subject(KG.confidence)
+        subject, predicate, obj_of = self.value_by_subject(RDF.subject), self.value_by_subject(RDF.predicate, text=True), self.value_by_subject(RDF.object)
+        evidence, sentence, confidence = self.objects_by_subject(KG.evidence), self.value_by_subject(KG.sentenceText, text=True), self.value_by_subject(KG.confidence, text=True)
         for a in self.subjects_of_type(KG.Assertion):
             s, p, o = subject.get(a), predicate.get(a), obj_of.get(a)
             if isinstance(o, Literal) or str(s) not in out or str(o) not in out:
@@ -666,6 +669,39 @@ def _uri(value: str) -> URIRef:
     return URIRef(value)
 
 
+_TERM_RANK = {BNode: 10, URIRef: 30, Literal: 40}  # rdflib's order of term types (Identifier.__lt__)
+
+
+def _term_order(term) -> tuple[int, str]:
+    """A sort key giving rdflib's order of terms (by type, then text) without its slow __lt__."""
+    return _TERM_RANK.get(type(term), 50), str(term)
+
+
+_XSD_DECIMAL, _XSD_STRING = str(XSD.decimal), str(XSD.string)
+
+
+def _ox_text(term) -> str:
+    """An Oxigraph term's text, as :func:`_lexical` gives it for the rdflib term (decimals in our form)."""
+    datatype = getattr(term, "datatype", None)  # a literal's
+    if datatype is not None and datatype.value == _XSD_DECIMAL:
+        return _decimal(Decimal(term.value))
+    return term.value
+
+
+def _ox_nt(term) -> str:
+    """An Oxigraph term in N-Triples, exactly as ``nt_line`` writes :func:`_from_ox` of it
+    (without making the rdflib term)."""
+    datatype = getattr(term, "datatype", None)
+    if datatype is None:
+        return f"_:{term.value}" if type(term).__name__ == "BlankNode" else f"<{term.value}>"
+    if term.language:
+        return _nt_literal(term.value, "@" + _LANG_TAGS.get(term.language, term.language))
+    dt = datatype.value
+    if dt == _XSD_DECIMAL:
+        return _nt_literal(_decimal(Decimal(term.value)), _DT_DECIMAL)
+    return _nt_literal(term.value, "" if dt == _XSD_STRING else f"^^<{dt}>")
+
+
 def _from_ox(term):
     """An Oxigraph term as the rdflib term the builder made (tag case and decimal form restored)."""
     import pyoxigraph as ox
@@ -696,7 +732,7 @@ def open_stored(store_dir: Path, workdir: Path) -> KnowledgeGraph:
     try:
         with SortedLines(workdir) as lines:
             for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
-                lines.add(nt_line((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object))))
+                lines.add(f"{_ox_nt(q.subject)} <{q.predicate.value}> {_ox_nt(q.object)} .")
             nt, n = _write_nt(lines, workdir)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -169,7 +169,7 @@ def _entities_csv(kg: KnowledgeGraph) -> str:
         for node in (subject.get(a), obj.get(a)):
             facts[node] = facts.get(node, 0) + 1
     mentioned = Counter(node for nodes in kg.objects_by_subject(SDO.mentions, keep=False).values() for node in nodes)  # documents per entity
-    pref, alt, codes = (kg.objects_by_subject(p) for p in (SKOS.prefLabel, SKOS.altLabel, KG.hasStockCode))
+    pref, alt, codes = (kg.objects_by_subject(p, text=True) for p in (SKOS.prefLabel, SKOS.altLabel, KG.hasStockCode))
     rows = []
     for cls in CLASS_OF_TYPE.values():
         for node in kg.subjects_of_type(cls):
@@ -178,9 +178,9 @@ def _entities_csv(kg: KnowledgeGraph) -> str:
                     "iri": str(node),
                     "label": label(node),
                     "type": TYPE_OF_CLASS[cls],
-                    "labels": "|".join(sorted(str(x) for x in pref.get(node, ()))),
-                    "aliases": "|".join(sorted(str(x) for x in alt.get(node, ()))),
-                    "stock_codes": "|".join(sorted(str(x) for x in codes.get(node, ()))),
+                    "labels": "|".join(sorted(pref.get(node, ()))),
+                    "aliases": "|".join(sorted(alt.get(node, ()))),
+                    "stock_codes": "|".join(sorted(codes.get(node, ()))),
                     "documents": mentioned.get(node, 0),
                     "facts": facts.get(node, 0),
                 }
