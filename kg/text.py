@@ -67,9 +67,10 @@ def detect_script(text: str, view: str | None = None) -> str:
         return "und"
     simplified = view[:20000] if view is not None else to_simplified(sample.translate(_WIDTH))
     sample = sample.translate(_WIDTH)
-    traditional = to_traditional(sample)
-    trad_only = sum(1 for a, b in zip(sample, simplified) if a != b)
-    simp_only = sum(1 for a, b in zip(sample, traditional) if a != b)
+    trad_only = sum(map(str.__ne__, sample, simplified))
+    if not trad_only:  # no Traditional-only character: Simplified whatever the other count (saves a conversion)
+        return "zh-Hans"
+    simp_only = sum(map(str.__ne__, sample, to_traditional(sample)))
     return "zh-Hant" if trad_only > simp_only else "zh-Hans"
 
 
