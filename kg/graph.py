@@ -19,6 +19,7 @@ import io
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from functools import lru_cache
@@ -159,16 +160,36 @@ class KnowledgeGraph:
     """
 
     def __init__(self, rdf: Graph | None = None, *, canonical_nt: Path | None = None,
-                 size: int | None = None, workdir: Path | None = None, store=None) -> None:
-        self.rdf = rdf if rdf is not None else Graph()
+                 size: int | None = None, workdir: Path | None = None, store=None,
+                 loading: _Loader | None = None) -> None:
+        self._rdf = rdf if rdf is not None else Graph()
         self.canonical_nt = canonical_nt
-        self.store = store  # the Oxigraph store under an on-disk graph
+        self._store = store  # the Oxigraph store under an on-disk graph
+        self._loading = loading  # still filling the store (Turtle and N-Triples need only canonical_nt)
         self._size = size
         self._workdir = workdir
         self._networkx: nx.MultiDiGraph | None = None
         self._scans: dict = {}  # predicate -> objects_by_subject, for an on-disk graph
         for prefix, iri in PREFIXES.items():
-            self.rdf.bind(prefix, iri, override=True)
+            self._rdf.bind(prefix, iri, override=True)
+
+    def _ready(self) -> None:
+        """Wait for the store to be loaded (raising what loading it raised)."""
+        if self._loading is not None:
+            loading, self._loading = self._loading, None
+            loading.join()
+            if loading.error is not None:
+                raise loading.error
+
+    @property
+    def rdf(self) -> Graph:
+        self._ready()
+        return self._rdf
+
+    @property
+    def store(self):
+        self._ready()
+        return self._store
 
     def __len__(self) -> int:
         return self._size if self._size is not None else len(self.rdf)
@@ -180,10 +201,13 @@ class KnowledgeGraph:
     def close(self) -> None:
         """Release an on-disk graph's store and delete its working files (no-op in memory)."""
         if self._workdir is not None:
-            self.rdf.close()
-            self.rdf = Graph()
+            if self._loading is not None:
+                self._loading.join()  # its error, if any, was the caller's to see
+                self._loading = None
+            self._rdf.close()
+            self._rdf = Graph()
             shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = self.canonical_nt = self.store = None
+            self._workdir = self.canonical_nt = self._store = None
             self._scans = {}
 
     def write(self, fmt: str, out: BinaryIO) -> None:
@@ -621,13 +645,29 @@ class _Sink:
             return KnowledgeGraph(self.rdf)
         import pyoxigraph as ox
 
-        from kg.store import load_file
-
         with self.lines:
             nt, n = _write_nt(self.lines, self.workdir)
         store = ox.Store(str(self.workdir / "store"))
-        load_file(store, nt)
-        return _on_disk(store, nt, n, self.workdir)
+        # Oxigraph loads without the GIL: the Turtle output (written from the N-Triples) goes on meanwhile
+        return _on_disk(store, nt, n, self.workdir, _Loader(store, nt))
+
+
+class _Loader(threading.Thread):
+    """Bulk-loads an N-Triples file into a store in the background; ``error`` is what it raised."""
+
+    def __init__(self, store, nt: Path) -> None:
+        super().__init__(name="kg-store-load", daemon=True)
+        self.store, self.nt = store, nt
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        from kg.store import load_file
+
+        try:
+            load_file(self.store, self.nt)
+        except BaseException as err:  # noqa: BLE001 - handed to the thread that waits
+            self.error = err
 
 
 def _write_nt(lines: Iterable[str], workdir: Path) -> tuple[Path, int]:
@@ -640,13 +680,13 @@ def _write_nt(lines: Iterable[str], workdir: Path) -> tuple[Path, int]:
     return nt, n
 
 
-def _on_disk(store, nt: Path, n: int, workdir: Path) -> KnowledgeGraph:
+def _on_disk(store, nt: Path, n: int, workdir: Path, loading: _Loader | None = None) -> KnowledgeGraph:
     """A KnowledgeGraph over an Oxigraph store (rdflib's API through oxrdflib) and its canonical N-Triples."""
     from oxrdflib import OxigraphStore
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
     rdf = Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
-    return KnowledgeGraph(rdf, canonical_nt=nt, size=n, workdir=workdir, store=store)
+    return KnowledgeGraph(rdf, canonical_nt=nt, size=n, workdir=workdir, store=store, loading=loading)
 
 
 def assemble(results: Callable[[], Iterable[DocResult]], workdir: Path, limit: int | None = None) -> KnowledgeGraph:

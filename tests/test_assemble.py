@@ -38,7 +38,7 @@ def test_a_build_on_disk_writes_the_bytes_of_a_build_in_memory(corpus, tmp_path,
 
     loaded = ox.Store()  # a store normalises literals (700.0 -> 700): compare store with store
     loaded.bulk_load(path=str(memory / "graph.ttl"), format=ox.RdfFormat.TURTLE)
-    triples = lambda store: {str(q.triple) for q in store.quads_for_pattern(None, None, None)}  # noqa: E731
+    triples = lambda store: {str(q.triple) for q in store.quads_for_pattern(None, None, None)}
     assert triples(ox.Store.read_only(str(disk / "store"))) == triples(loaded)
 
 
@@ -155,3 +155,29 @@ def test_nt_line_is_rdflibs_nt_row_with_iris_cached():
     ]
     for _ in range(2):  # the second time from the cache
         assert [nt_line(t) for t in triples] == [_nt_row(t)[:-1] for t in triples]
+
+
+def test_the_store_loads_in_the_background_and_its_failure_reaches_the_reader(corpus, tmp_path, monkeypatch, capsys):
+    import pyoxigraph as ox
+
+    from kg import graph as kg_graph
+
+    out = tmp_path / "out"
+    kg(["build", str(corpus), "-o", str(out)], monkeypatch, capsys)
+    results = list(stored_results(out))
+    on_disk = assemble(lambda: iter(results), tmp_path / "work", limit=50)
+    try:  # the Turtle needs no store; every reader of the store waits for the load
+        assert on_disk.serialize("turtle") == build_graph(results).serialize("turtle")
+        assert len(list(on_disk.store.quads_for_pattern(None, None, None))) == len(on_disk)
+    finally:
+        on_disk.close()
+
+    work = tmp_path / "broken"
+    work.mkdir()
+    missing = work / "missing.nt"
+    loader = kg_graph._Loader(ox.Store(), missing)
+    broken = kg_graph.KnowledgeGraph(canonical_nt=missing, size=0, workdir=work, store=loader.store, loading=loader)
+    with pytest.raises(FileNotFoundError):
+        broken.store  # noqa: B018 - the property waits and raises
+    broken.close()
+    assert not work.exists()
