@@ -20,6 +20,7 @@ import os
 import shutil
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from functools import lru_cache
@@ -280,6 +281,15 @@ class KnowledgeGraph:
             if keep:
                 self._scans[(predicate, text)] = out
         return out
+
+    def count_objects(self, predicate) -> Counter:
+        """How many triples with ``predicate`` each object is in, by the object's text (one scan,
+        no term made per triple)."""
+        if self.store is None:
+            return Counter(str(o) for o in self.rdf.objects(None, predicate))
+        import pyoxigraph as ox
+
+        return Counter(q.object.value for q in self.store.quads_for_pattern(None, ox.NamedNode(str(predicate)), None, ox.DefaultGraph()))
 
     def subjects_of_type(self, cls) -> list:
         """The nodes of class ``cls``, sorted (as rdflib orders terms)."""

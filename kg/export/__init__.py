@@ -7,7 +7,6 @@ import csv
 import io
 import os
 import tempfile
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -168,7 +167,7 @@ def _entities_csv(kg: KnowledgeGraph) -> str:
     for a in kg.subjects_of_type(KG.Assertion):
         for node in (subject.get(a), obj.get(a)):
             facts[node] = facts.get(node, 0) + 1
-    mentioned = Counter(node for nodes in kg.objects_by_subject(SDO.mentions, keep=False).values() for node in nodes)  # documents per entity
+    mentioned = kg.count_objects(SDO.mentions)  # documents per entity
     pref, alt, codes = (kg.objects_by_subject(p, text=True) for p in (SKOS.prefLabel, SKOS.altLabel, KG.hasStockCode))
     rows = []
     for cls in CLASS_OF_TYPE.values():
@@ -181,7 +180,7 @@ def _entities_csv(kg: KnowledgeGraph) -> str:
                     "labels": "|".join(sorted(pref.get(node, ()))),
                     "aliases": "|".join(sorted(alt.get(node, ()))),
                     "stock_codes": "|".join(sorted(codes.get(node, ()))),
-                    "documents": mentioned.get(node, 0),
+                    "documents": mentioned.get(str(node), 0),
                     "facts": facts.get(node, 0),
                 }
             )
