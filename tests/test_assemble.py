@@ -181,3 +181,29 @@ def test_the_store_loads_in_the_background_and_its_failure_reaches_the_reader(co
         broken.store  # noqa: B018 - the property waits and raises
     broken.close()
     assert not work.exists()
+
+
+def test_a_graph_that_outgrows_memory_unannounced_moves_to_disk_with_the_same_lines(tmp_path):
+    from kg import graph as kg_graph
+
+    def fill(sink) -> None:  # every kind of term the builder writes, quotes and newlines included
+        for i in range(40):
+            node = f"https://example.org/kg/resource/n{i}"
+            sink.iri(node, kg_graph._P_TYPE, kg_graph._C_DOCUMENT)
+            sink.lit(node, kg_graph._P_LABEL, f'名字 "{i}"\n\\', kg_graph._lang("名字", "zh-Hant"))
+            sink.lit(node, kg_graph._P_SENTENCE_START, str(i), kg_graph._DT_INTEGER)
+            sink.lit(node, kg_graph._P_CONFIDENCE, kg_graph._dec(i / 7), kg_graph._DT_DECIMAL)
+            sink.lit(node, kg_graph._P_APPROXIMATE, kg_graph._bool(i % 2), kg_graph._DT_BOOLEAN)
+            sink.lit(node, kg_graph._P_IDENTIFIER, f"doc{i}", "")
+
+    memory = kg_graph._Sink(10**6, None)
+    fill(memory)
+    disk = kg_graph._Sink(30, tmp_path / "work")  # no expect(): passes the limit mid-way
+    fill(disk)
+    in_memory, on_disk = memory.graph(), disk.graph()
+    try:
+        assert not in_memory.on_disk and on_disk.on_disk
+        assert on_disk.serialize("nt") == in_memory.serialize("nt")
+        assert len(on_disk) == len(in_memory) == 240
+    finally:
+        on_disk.close()
