@@ -146,13 +146,20 @@ class SentenceGrams:
         self.start = start
         self.rows = [[get(f"m{n}:{view[i:i + n]}", -1) for i in range(start, end - n + 1)] for n in (1, 2, 3)]
 
-    def between(self, a: Mention, b: Mention) -> Iterator[int]:
+    def between(self, a: Mention, b: Mention) -> set[int]:
         """Rows of the n-grams of the text between a and b (that the model knows)."""
+        out: set[int] = set()
+        self.add_between(out, a, b)
+        return out
+
+    def add_between(self, out: set[int], a: Mention, b: Mention) -> None:
+        """Add :meth:`between` to ``out`` (a set of rows), a slice at a time."""
         lo = a.end - self.start
         for n, rows in enumerate(self.rows, start=1):
             hi = b.start - self.start - n + 1
             if hi > lo:
-                yield from (r for r in rows[lo:hi] if r >= 0)
+                out.update(rows[lo:hi])
+        out.discard(-1)  # n-grams the model does not know
 
 
 def candidate_pairs(mentions: Sequence[Mention]) -> Iterator[tuple[Mention, Mention, int]]:
@@ -261,9 +268,12 @@ def classify(model: PairModel, view: SentenceView) -> Iterator[tuple[Mention, st
         return
     words = SentenceWords(analysis.view, sentence_tokens(analysis, s.start, s.end))
     grams = SentenceGrams(model, analysis.view, min(a.end for a, _, _ in pairs), max(b.start for _, b, _ in pairs))
-    batch = model.probabilities_of_rows([
-        model.rows(pair_features(analysis.view, words, s.start, s.end, a, b, between, ngrams=False)).union(grams.between(a, b))
-        for a, b, between in pairs])
+    rows = []
+    for a, b, between in pairs:
+        known = model.rows(pair_features(analysis.view, words, s.start, s.end, a, b, between, ngrams=False))
+        grams.add_between(known, a, b)
+        rows.append(known)
+    batch = model.probabilities_of_rows(rows)
     for (a, b, _), probs in zip(pairs, batch):
         # the most probable relation, even when NONE is more probable still: its probability
         # against the threshold measured for it decides
