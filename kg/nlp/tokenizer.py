@@ -63,6 +63,7 @@ def new_jieba(words: Iterable[str] = (), segmenter: str = DEFAULT_SEGMENTER):
 #: A number as jieba keeps it whole (15.74, 20%); jieba-fast-dat splits it (15 . 74, 20 %-).
 _NUMBER = re.compile(r"(?<![A-Za-z0-9.])\d+(?:\.\d+)?%?(?![A-Za-z0-9])")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_SPACE = re.compile(r"\s")
 
 
 def join_numbers(text: str, words: list[str]) -> list[str]:
@@ -103,8 +104,12 @@ def words_and_spaces(words: list[str], text: str) -> tuple[list[str], list[bool]
     """spaCy's ``get_words_and_spaces`` for words that tile ``text`` exactly (a segmenter's output),
     in one pass: whitespace words become gaps, one space after a word becomes its trailing space.
     spaCy's own looks each word up in the rest of the text, quadratic in a long text."""
-    if sum(map(len, words)) != len(text) or any(w[:1].isspace() != w.isspace() for w in words):
-        return get_words_and_spaces(words, text)  # not a tiling (or a word starting with a space): spaCy's
+    if sum(map(len, words)) != len(text):
+        return get_words_and_spaces(words, text)  # not a tiling: spaCy's
+    if not _SPACE.search(text):  # most Chinese text: the words as they are, no trailing spaces
+        return list(words), [False] * len(words)
+    if any(w[:1].isspace() != w.isspace() for w in words):
+        return get_words_and_spaces(words, text)  # a word starting with a space: spaCy's
     out: list[str] = []
     spaces: list[bool] = []
     pos = 0  # consumed up to here
