@@ -170,7 +170,7 @@ class KnowledgeGraph:
         self._size = size
         self._workdir = workdir
         self._networkx: nx.MultiDiGraph | None = None
-        self._scans: dict = {}  # predicate -> objects_by_subject, for an on-disk graph
+        self._scans: dict = {}  # (predicate, text) -> objects_by_subject, for an on-disk graph
         for prefix, iri in PREFIXES.items():
             self._rdf.bind(prefix, iri, override=True)
 
@@ -417,16 +417,15 @@ def resolver_for(results: Iterable[DocResult], keep_mentions: bool = False) -> R
 
 
 class _Builder:
-    """Writes the triples of analysed documents to a sink (:class:`_Sink` or :class:`_GraphSink`),
-    in two passes over the results (mentions for resolution, then documents), so the results are
-    never all in memory.
+    """Writes the triples of analysed documents to a :class:`_Sink`, in two passes over the
+    results (mentions for resolution, then documents), so the results are never all in memory.
 
     Terms are plain strings: IRIs as their text, literals as their lexical form with a tag
     (:func:`_lang` or a datatype from ``_DT``), and the sink makes of them what it stores (rdflib
     terms for a graph in memory, N-Triples lines on disk), so a large build never creates an
     rdflib term."""
 
-    def __init__(self, sink) -> None:
+    def __init__(self, sink: _Sink) -> None:
         self.sink = sink
         self.iri, self.lit = sink.iri, sink.lit  # (s, p, o IRI) and (s, p, lexical, tag)
 
