@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 ENGINES = ("local", "dask")
 #: Documents per batch: the CRF tags a batch at once, and its per-batch cost made 16-document
-#: batches ~12 % slower than 64 (news corpus, steady state); 64 keeps ~4 × 64 documents in flight.
+#: batches ~12 % slower than 64 (news corpus, steady state). At most 2 × jobs batches are in flight.
 BATCH_SIZE = 64
 
 

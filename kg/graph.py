@@ -120,20 +120,54 @@ def _predicate(name: str) -> str:
     return str(KG[name])  # KG is a DefinedNamespace: a predicate the ontology lacks fails here
 
 
+# The IRIs the builder writes, as text (a DefinedNamespace lookup per triple is slow).
 _KGR = str(KGR)
-_P_TYPE, _P_LABEL, _P_PREF, _P_ALT = str(RDF.type), str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel)
-_P_SUBJECT, _P_PREDICATE, _P_OBJECT, _P_VALUE = str(RDF.subject), str(RDF.predicate), str(RDF.object), str(RDF.value)
-_P_MENTIONS, _P_IDENTIFIER, _P_TITLE, _P_DATE = str(SDO.mentions), str(DCTERMS.identifier), str(DCTERMS.title), str(DCTERMS.date)
-(_P_CONFIDENCE, _P_FACT_COUNT, _P_STOCK_CODE, _P_SCRIPT, _P_CONTENT_HASH, _P_SOURCE, _P_UNIT, _P_OF, _P_APPROXIMATE,
- _P_AT_LEAST, _P_MORE_THAN, _P_DOCUMENT, _P_SENTENCE_TEXT, _P_SENTENCE_START, _P_SENTENCE_END, _P_SUBJECT_TEXT,
- _P_SUBJECT_START, _P_SUBJECT_END, _P_OBJECT_TEXT, _P_OBJECT_START, _P_OBJECT_END, _P_EXTRACTOR, _P_SPEAKER,
- _P_CLAIM_TEXT, _P_MODALITY, _P_EVIDENCE, _P_DATE_KG, _P_ABOUT, _P_TITLE_KG) = (str(KG[n]) for n in (
-    "confidence", "factCount", "hasStockCode", "script", "contentHash", "source", "unit", "of", "approximate",
-    "atLeast", "moreThan", "document", "sentenceText", "sentenceStart", "sentenceEnd", "subjectText",
-    "subjectStart", "subjectEnd", "objectText", "objectStart", "objectEnd", "extractor", "speaker",
-    "claimText", "modality", "evidence", "date", "about", "title"))
-_C_DOCUMENT, _C_QUANTITY, _C_EVIDENCE, _C_STATEMENT, _C_ASSERTION = (
-    str(KG[n]) for n in ("Document", "Quantity", "Evidence", "Statement", "Assertion"))
+_P_TYPE = str(RDF.type)
+_P_LABEL = str(RDFS.label)
+_P_PREF = str(SKOS.prefLabel)
+_P_ALT = str(SKOS.altLabel)
+_P_SUBJECT = str(RDF.subject)
+_P_PREDICATE = str(RDF.predicate)
+_P_OBJECT = str(RDF.object)
+_P_VALUE = str(RDF.value)
+_P_MENTIONS = str(SDO.mentions)
+_P_IDENTIFIER = str(DCTERMS.identifier)
+_P_TITLE = str(DCTERMS.title)
+_P_DATE = str(DCTERMS.date)
+_P_CONFIDENCE = str(KG.confidence)
+_P_FACT_COUNT = str(KG.factCount)
+_P_STOCK_CODE = str(KG.hasStockCode)
+_P_SCRIPT = str(KG.script)
+_P_CONTENT_HASH = str(KG.contentHash)
+_P_SOURCE = str(KG.source)
+_P_UNIT = str(KG.unit)
+_P_OF = str(KG.of)
+_P_APPROXIMATE = str(KG.approximate)
+_P_AT_LEAST = str(KG.atLeast)
+_P_MORE_THAN = str(KG.moreThan)
+_P_DOCUMENT = str(KG.document)
+_P_SENTENCE_TEXT = str(KG.sentenceText)
+_P_SENTENCE_START = str(KG.sentenceStart)
+_P_SENTENCE_END = str(KG.sentenceEnd)
+_P_SUBJECT_TEXT = str(KG.subjectText)
+_P_SUBJECT_START = str(KG.subjectStart)
+_P_SUBJECT_END = str(KG.subjectEnd)
+_P_OBJECT_TEXT = str(KG.objectText)
+_P_OBJECT_START = str(KG.objectStart)
+_P_OBJECT_END = str(KG.objectEnd)
+_P_EXTRACTOR = str(KG.extractor)
+_P_SPEAKER = str(KG.speaker)
+_P_CLAIM_TEXT = str(KG.claimText)
+_P_MODALITY = str(KG.modality)
+_P_EVIDENCE = str(KG.evidence)
+_P_DATE_KG = str(KG.date)
+_P_ABOUT = str(KG.about)
+_P_TITLE_KG = str(KG.title)
+_C_DOCUMENT = str(KG.Document)
+_C_QUANTITY = str(KG.Quantity)
+_C_EVIDENCE = str(KG.Evidence)
+_C_STATEMENT = str(KG.Statement)
+_C_ASSERTION = str(KG.Assertion)
 
 
 def canonical_rdf(rdf: Graph, fmt: str = "turtle") -> str | None:
@@ -243,15 +277,19 @@ class KnowledgeGraph:
                 return text
         return self.rdf.serialize(format=fmt)
 
-    def _typed(self, cls) -> set[str]:
-        """The IRIs (as text) of the nodes of class ``cls``; an on-disk graph is scanned by Oxigraph
-        (through rdflib's API it took ~1 s per 10 MB of input)."""
-        if self.store is None:
-            return {str(s) for s in self.rdf.subjects(RDF.type, cls)}
+    def _quads(self, predicate, obj=None):
+        """The quads of an on-disk graph's store with ``predicate`` (and the IRI ``obj``), scanned
+        by Oxigraph itself: rdflib's API over the store costs 2-3x more per triple."""
         import pyoxigraph as ox
 
-        pattern = (None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(cls)), ox.DefaultGraph())
-        return {q.subject.value for q in self.store.quads_for_pattern(*pattern)}
+        o = None if obj is None else ox.NamedNode(str(obj))
+        return self.store.quads_for_pattern(None, ox.NamedNode(str(predicate)), o, ox.DefaultGraph())
+
+    def _typed(self, cls) -> set[str]:
+        """The IRIs (as text) of the nodes of class ``cls``."""
+        if self.store is None:
+            return {str(s) for s in self.rdf.subjects(RDF.type, cls)}
+        return {q.subject.value for q in self._quads(RDF.type, cls)}
 
     def stats(self) -> dict[str, int]:
         entities = set().union(*(self._typed(cls) for cls in CLASS_OF_TYPE.values()))
@@ -271,8 +309,7 @@ class KnowledgeGraph:
     def objects_by_subject(self, predicate, keep: bool = True, text: bool = False) -> dict:
         """subject -> its objects for ``predicate``, in one scan (per-node lookups are slow on a
         store); ``text``: the objects' texts (:func:`_lexical`) instead of rdflib terms, for the
-        outputs that only print them (no term is made per literal). An on-disk graph is scanned
-        with Oxigraph itself (rdflib's API over it costs 2-3x more per triple), and the result
+        outputs that only print them (no term is made per literal). An on-disk graph's scan is
         kept (``keep``) for the next output that asks: the graph does not change."""
         if self.store is None:
             out: dict = {}
@@ -281,11 +318,9 @@ class KnowledgeGraph:
             return out
         out = self._scans.get((predicate, text))
         if out is None:
-            import pyoxigraph as ox
-
             out = {}
             convert = _ox_text if text else _from_ox
-            for q in self.store.quads_for_pattern(None, ox.NamedNode(str(predicate)), None, ox.DefaultGraph()):
+            for q in self._quads(predicate):
                 out.setdefault(_from_ox(q.subject), []).append(convert(q.object))
             if keep:
                 self._scans[(predicate, text)] = out
@@ -296,18 +331,13 @@ class KnowledgeGraph:
         no term made per triple)."""
         if self.store is None:
             return Counter(str(o) for o in self.rdf.objects(None, predicate))
-        import pyoxigraph as ox
-
-        return Counter(q.object.value for q in self.store.quads_for_pattern(None, ox.NamedNode(str(predicate)), None, ox.DefaultGraph()))
+        return Counter(q.object.value for q in self._quads(predicate))
 
     def subjects_of_type(self, cls) -> list:
         """The nodes of class ``cls``, sorted (as rdflib orders terms)."""
         if self.store is None:
             return sorted(set(self.rdf.subjects(RDF.type, cls)), key=_term_order)
-        import pyoxigraph as ox
-
-        pattern = (None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(cls)), ox.DefaultGraph())
-        return sorted((_from_ox(q.subject) for q in self.store.quads_for_pattern(*pattern)), key=_term_order)
+        return sorted((_from_ox(q.subject) for q in self._quads(RDF.type, cls)), key=_term_order)
 
     def value_by_subject(self, predicate, text: bool = False) -> dict:
         """subject -> one object for ``predicate`` (like ``Graph.value``); ``text`` as in :meth:`objects_by_subject`."""
@@ -443,7 +473,7 @@ class _Builder:
         distinct = {id(e): e for e in self.entities.values()}.values()
         # per document ~6 triples, per fact ~16, per entity ~7 (news corpus: 489 k triples, estimated 516 k)
         self.sink.expect(6 * counts[0] + 16 * counts[1] + 7 * len(distinct))
-        self._paths: dict[str, str] = {}  # name key -> entity IRI
+        self._iris: dict[str, str] = {}  # name key -> entity IRI
         for entity in distinct:
             self._entity(entity)
         # assertion -> (probability that all its evidence is wrong, subject, object IRI or None)
@@ -467,10 +497,10 @@ class _Builder:
 
     def _iri(self, m: Mention) -> str:
         key = self.resolver.key_of(m)
-        path = self._paths.get(key)
-        if path is None:
-            path = self._paths[key] = _KGR + self.entities[key].path
-        return path
+        iri = self._iris.get(key)
+        if iri is None:
+            iri = self._iris[key] = _KGR + self.entities[key].path
+        return iri
 
     def _entity(self, e: Entity) -> None:
         iri, lit, node = self.iri, self.lit, _KGR + e.path
@@ -671,7 +701,8 @@ class _Sink:
 
 
 class _Loader(threading.Thread):
-    """Bulk-loads an N-Triples file into a store in the background; ``error`` is what it raised."""
+    """Bulk-loads an N-Triples file into a store in the background, from its construction on;
+    ``error`` is what the load raised (see :meth:`KnowledgeGraph._ready`)."""
 
     def __init__(self, store, nt: Path) -> None:
         super().__init__(name="kg-store-load", daemon=True)
@@ -740,8 +771,9 @@ _XSD_DECIMAL, _XSD_STRING = str(XSD.decimal), str(XSD.string)
 
 def _ox_text(term) -> str:
     """An Oxigraph term's text, as :func:`_lexical` gives it for the rdflib term (decimals in our form)."""
-    datatype = getattr(term, "datatype", None)  # a literal's
-    if datatype is not None and datatype.value == _XSD_DECIMAL:
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.Literal) and term.datatype.value == _XSD_DECIMAL:
         return _decimal(Decimal(term.value))
     return term.value
 
@@ -749,12 +781,15 @@ def _ox_text(term) -> str:
 def _ox_nt(term) -> str:
     """An Oxigraph term in N-Triples, exactly as ``nt_line`` writes :func:`_from_ox` of it
     (without making the rdflib term)."""
-    datatype = getattr(term, "datatype", None)
-    if datatype is None:
-        return f"_:{term.value}" if type(term).__name__ == "BlankNode" else f"<{term.value}>"
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return f"<{term.value}>"
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
     if term.language:
         return _nt_literal(term.value, "@" + _LANG_TAGS.get(term.language, term.language))
-    dt = datatype.value
+    dt = term.datatype.value
     if dt == _XSD_DECIMAL:
         return _nt_literal(_decimal(Decimal(term.value)), _DT_DECIMAL)
     return _nt_literal(term.value, "" if dt == _XSD_STRING else f"^^<{dt}>")

@@ -157,7 +157,7 @@ def test_nt_line_is_rdflibs_nt_row_with_iris_cached():
         assert [nt_line(t) for t in triples] == [_nt_row(t)[:-1] for t in triples]
 
 
-def test_the_store_loads_in_the_background_and_its_failure_reaches_the_reader(corpus, tmp_path, monkeypatch, capsys):
+def test_readers_of_the_store_wait_for_its_load_and_get_its_failure(corpus, tmp_path, monkeypatch, capsys):
     import pyoxigraph as ox
 
     from kg import graph as kg_graph
@@ -166,7 +166,7 @@ def test_the_store_loads_in_the_background_and_its_failure_reaches_the_reader(co
     kg(["build", str(corpus), "-o", str(out)], monkeypatch, capsys)
     results = list(stored_results(out))
     on_disk = assemble(lambda: iter(results), tmp_path / "work", limit=50)
-    try:  # the Turtle needs no store; every reader of the store waits for the load
+    try:  # the Turtle is written from the N-Triples; the store's reader sees every triple
         assert on_disk.serialize("turtle") == build_graph(results).serialize("turtle")
         assert len(list(on_disk.store.quads_for_pattern(None, None, None))) == len(on_disk)
     finally:

@@ -146,14 +146,9 @@ class SentenceGrams:
         self.start = start
         self.rows = [[get(f"m{n}:{view[i:i + n]}", -1) for i in range(start, end - n + 1)] for n in (1, 2, 3)]
 
-    def between(self, a: Mention, b: Mention) -> set[int]:
-        """Rows of the n-grams of the text between a and b (that the model knows)."""
-        out: set[int] = set()
-        self.add_between(out, a, b)
-        return out
-
     def add_between(self, out: set[int], a: Mention, b: Mention) -> None:
-        """Add :meth:`between` to ``out`` (a set of rows), a slice at a time."""
+        """Add to ``out`` (a set of rows) the rows of the n-grams of the text between a and b
+        that the model knows, a slice at a time."""
         lo = a.end - self.start
         for n, rows in enumerate(self.rows, start=1):
             hi = b.start - self.start - n + 1
