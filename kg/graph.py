@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import networkx as nx
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
 
@@ -174,8 +175,6 @@ def canonical_rdf(rdf: Graph, fmt: str = "turtle") -> str | None:
     """Sorted N-Triples, or Turtle written by Oxigraph from them (2–10× faster than
     rdflib's Turtle writer; the sort makes the bytes depend on the graph only).
     None for a graph with blank nodes (their labels are not stable, so no canonical order)."""
-    import pyoxigraph as ox
-
     # split on "\n" only: str.splitlines also breaks at U+001C-1E, U+0085, U+2028/9 inside literals
     lines = sorted({line for line in rdf.serialize(format="nt").split("\n") if line.strip()})
     if any(line.startswith("_:") or " _:" in line for line in lines):
@@ -280,8 +279,6 @@ class KnowledgeGraph:
     def _quads(self, predicate, obj=None):
         """The quads of an on-disk graph's store with ``predicate`` (and the IRI ``obj``), scanned
         by Oxigraph itself: rdflib's API over the store costs 2-3x more per triple."""
-        import pyoxigraph as ox
-
         o = None if obj is None else ox.NamedNode(str(obj))
         return self.store.quads_for_pattern(None, ox.NamedNode(str(predicate)), o, ox.DefaultGraph())
 
@@ -691,8 +688,6 @@ class _Sink:
     def graph(self) -> KnowledgeGraph:
         if self.lines is None:
             return KnowledgeGraph(self.rdf)
-        import pyoxigraph as ox
-
         with self.lines:
             nt, n = _write_nt(self.lines, self.workdir)
         store = ox.Store(str(self.workdir / "store"))
@@ -771,8 +766,6 @@ _XSD_DECIMAL, _XSD_STRING = str(XSD.decimal), str(XSD.string)
 
 def _ox_text(term) -> str:
     """An Oxigraph term's text, as :func:`_lexical` gives it for the rdflib term (decimals in our form)."""
-    import pyoxigraph as ox
-
     if isinstance(term, ox.Literal) and term.datatype.value == _XSD_DECIMAL:
         return _decimal(Decimal(term.value))
     return term.value
@@ -781,8 +774,6 @@ def _ox_text(term) -> str:
 def _ox_nt(term) -> str:
     """An Oxigraph term in N-Triples, exactly as ``nt_line`` writes :func:`_from_ox` of it
     (without making the rdflib term)."""
-    import pyoxigraph as ox
-
     if isinstance(term, ox.NamedNode):
         return f"<{term.value}>"
     if isinstance(term, ox.BlankNode):
@@ -797,8 +788,6 @@ def _ox_nt(term) -> str:
 
 def _from_ox(term):
     """An Oxigraph term as the rdflib term the builder made (tag case and decimal form restored)."""
-    import pyoxigraph as ox
-
     if isinstance(term, ox.NamedNode):
         return _uri(term.value)
     if isinstance(term, ox.BlankNode):
@@ -806,17 +795,15 @@ def _from_ox(term):
     if term.language:
         return Literal(term.value, lang=_LANG_TAGS.get(term.language, term.language))
     datatype = term.datatype.value
-    if datatype == str(XSD.decimal):
+    if datatype == _XSD_DECIMAL:
         return decimal_literal(Decimal(term.value))
-    return Literal(term.value) if datatype == str(XSD.string) else Literal(term.value, datatype=URIRef(datatype))
+    return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
 
 
 def open_stored(store_dir: Path, workdir: Path) -> KnowledgeGraph:
     """The graph in an on-disk store written by ``kg build``, as an on-disk :class:`KnowledgeGraph`:
     its canonical N-Triples (sorted in bounded memory under ``workdir``, same bytes as the build
     wrote) and an rdflib view of the store opened read-only. ``close()`` it to delete ``workdir``."""
-    import pyoxigraph as ox
-
     from kg.store import open_read_only
 
     store = open_read_only(store_dir)
