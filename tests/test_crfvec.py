@@ -119,3 +119,19 @@ def test_table_finds_every_key_and_only_those():
     absent = np.array([k for k in rng.integers(0, 1 << 63, size=5000).tolist() if k not in keys] + [2], dtype=np.int64)
     assert set(table(absent).tolist()) == {-7}
     assert crfvec._Table({}, zero=3)(np.array([0, 5], dtype=np.int64)).tolist() == [3, 3]
+
+
+@pytest.mark.parametrize("words", [
+    [[(0, 2), (2, 3)], [(0, 1), (1, 4)]],  # a segmenter's tiling
+    [[(0, 2), (4, 5)], [(1, 3)]],  # gaps (spaces dropped): one-character words fill them
+    [None, []],  # no words: every character is one
+    [[(0, 3), (2, 4)], [(1, 3)]],  # an overlap: the first text goes through _word_info
+    [[(2, 4), (0, 1)], [(0, 9)]],  # out of order; past the end of the text
+])
+def test_batch_words_are_word_info_side_by_side(words):
+    norms = ["abcde", "", "wxyz"]
+    words = [words[0], [], words[1]]
+    bounds = np.array([0, 5, 5, 9])
+    ws, we = crfvec._batch_words(norms, words, bounds)
+    want = [(s + o, e + o) for norm, w, o in zip(norms, words, bounds) for s, e in (crf._word_info(len(norm), w) if norm else [])]
+    assert list(zip(ws.tolist(), we.tolist())) == want

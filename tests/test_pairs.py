@@ -166,3 +166,15 @@ def test_sentence_grams_give_the_rows_of_the_ngram_features():
             got = {model.index[f] for f in rest if f in model.index}
             grams.add_between(got, a, b)
             assert got == want, (a.text, b.text)
+
+
+def test_only_pairs_some_class_could_relate_are_scored():
+    model = pairs.load_model()
+    # a company founded on a date, in either order; an organisation's registered capital
+    assert {("COMPANY", "DATE"), ("DATE", "COMPANY"), ("ORG", "MONEY"), ("PERSON", "COMPANY")} <= model.possible
+    # no class takes a person with a date, a place or an amount; an amount never comes first
+    assert not {("PERSON", "DATE"), ("PLACE", "PERSON"), ("PERSON", "MONEY"), ("MONEY", "COMPANY")} & model.possible
+    for ta, tb in model.possible:  # each one can be a fact in some direction
+        a, b = Mention(0, 1, "x", ta, "x", "crf"), Mention(2, 3, "y", tb, "y", "crf")
+        assert any(pairs._allowed(model.classes[k][:-1], *((b, a) if model.classes[k][-1] == "<" else (a, b)))
+                   for k in model.relations)

@@ -180,6 +180,22 @@ class PairModel:
     meta: dict
 
     @cached_property
+    def possible(self) -> frozenset[tuple[str, str]]:
+        """The (first, second) mention type pairs for which some relation class could make a
+        fact (its signature allows them in its direction): other pairs need no scoring."""
+        types = AGENT_TYPES + VALUE_TYPES
+        out = set()
+        for k in self.relations:
+            predicate, direction = self.classes[k][:-1], self.classes[k][-1]
+            subj_types, obj_types = SIGNATURES.get(predicate, _DEFAULT_SIGNATURE)
+            for ta in types:
+                for tb in types:
+                    subject, obj = (tb, ta) if direction == "<" else (ta, tb)
+                    if subject in subj_types and obj in obj_types:
+                        out.add((ta, tb))
+        return frozenset(out)
+
+    @cached_property
     def relations(self) -> np.ndarray:
         """Indices of the classes that are relations (all but NONE and SAME), in class order."""
         return np.array([k for k, c in enumerate(self.classes) if c not in ("NONE", "SAME")])
@@ -258,7 +274,8 @@ def classify(model: PairModel, view: SentenceView) -> Iterator[tuple[Mention, st
     """(subject, predicate, object, probability) for each pair the model relates above threshold."""
     analysis = view.analysis
     s = view.sentence
-    pairs = list(candidate_pairs(view.mentions))
+    possible = model.possible
+    pairs = [p for p in candidate_pairs(view.mentions) if (p[0].type, p[1].type) in possible]
     if not pairs:
         return
     words = SentenceWords(analysis.view, sentence_tokens(analysis, s.start, s.end))

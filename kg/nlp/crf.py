@@ -479,12 +479,12 @@ class Featurizer:
         return r
 
     @staticmethod
-    def sparse(norm: str, cls: str, wl: list[tuple[int, int]], psur: bool = True) -> dict[int, list[str]]:
+    def sparse(norm: str, cls: str, word_start: dict[int, int], psur: bool = True) -> dict[int, list[str]]:
         """The sparse clues (lexicon matches, suffixes, prefixes, surnames) of the normalised
-        text: position -> feature strings, unfiltered. ``psur=False`` leaves out the
-        commonest, "psur" (the character after a surname), for a caller that adds it itself."""
+        text: position -> feature strings, unfiltered. ``word_start`` maps the last character of
+        each word to its first. ``psur=False`` leaves out the commonest, "psur" (the character
+        after a surname), for a caller that adds it itself."""
         n = len(norm)
-        word_start = {e - 1: s for s, e in wl}  # last character of a word -> its first
 
         # sparse per-char features
         extra: dict[int, list[str]] = {}
@@ -611,7 +611,7 @@ class Featurizer:
         cls = norm.translate(_CLASS_TABLE)
         wl = _word_info(n, words)
         kn = self.known
-        extra = self.sparse(norm, cls, wl)
+        extra = self.sparse(norm, cls, {e - 1: s for s, e in wl})
 
         # char window features (c-2 .. c+2), cached per char bigram / trigram and
         # spread to the positions they belong to (columns A, B, C, D, TL, TM, TR)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +127,39 @@ def _insert(keys: np.ndarray, rows: np.ndarray, shift: int, key: int, row: int) 
         i = (i + 1) & mask
     keys[i] = key
     rows[i] = row
+
+
+def _batch_words(norms: Sequence[str], words: Sequence[Sequence[tuple[int, int]] | None],
+                 bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The words of every text as :func:`kg.nlp.crf._word_info` gives them (its spans, the
+    characters no span covers as one-character words), side by side: (starts, ends) in the
+    coordinates of the joined texts (text k starts at ``bounds[k]``), in order. Spans that are
+    sorted, non-empty, disjoint and inside their text (a segmenter's) are taken as arrays;
+    other texts' go through ``_word_info`` one by one."""
+    counts = np.fromiter((len(w) if w else 0 for w in words), dtype=np.int64, count=len(words))
+    flat = np.fromiter(chain.from_iterable(chain.from_iterable(w for w in words if w)), dtype=np.int64,
+                       count=2 * int(counts.sum())).reshape(-1, 2)
+    offset = np.repeat(bounds[:-1], counts)
+    ws, we = flat[:, 0] + offset, flat[:, 1] + offset
+    if not (np.all(flat[:, 0] >= 0) and np.all(we <= np.repeat(bounds[1:], counts)) and np.all(we > ws)
+            and np.all(ws[1:] >= we[:-1])):
+        local = [_crf._word_info(len(norm), w) if norm else [] for norm, w in zip(norms, words)]
+        counts = np.fromiter(map(len, local), dtype=np.int64, count=len(local))
+        flat = np.fromiter(chain.from_iterable(chain.from_iterable(local)), dtype=np.int64,
+                           count=2 * int(counts.sum())).reshape(-1, 2)
+        offset = np.repeat(bounds[:-1], counts)
+        return flat[:, 0] + offset, flat[:, 1] + offset
+    N = int(bounds[-1])
+    opened = np.zeros(N + 1, dtype=np.int64)
+    opened[ws] = 1
+    closed = np.zeros(N + 1, dtype=np.int64)
+    closed[we] = 1
+    gaps = np.flatnonzero(np.cumsum(opened - closed)[:N] == 0)  # characters in no word
+    if len(gaps):
+        ws, we = np.concatenate((ws, gaps)), np.concatenate((we, gaps + 1))
+        order = np.argsort(ws, kind="stable")
+        ws, we = ws[order], we[order]
+    return ws, we
 
 
 class CompiledCRF:
@@ -267,17 +301,12 @@ class CompiledCRF:
 
         # words: each character's place in its word (S B M E), the word's own features and
         # its neighbours' (the first word of a text follows "<s>", the last precedes "</s>")
-        local = [_crf._word_info(len(norm), w) if norm else [] for norm, w in zip(norms, words)]
-        wl: list[tuple[int, int]] = []
-        firsts = []
-        for k, spans in enumerate(local):
-            if spans:
-                firsts.append(len(wl))
-                o = int(bounds[k])
-                wl.extend((s + o, e + o) for s, e in spans)
-        wstr = [joined[s:e] for s, e in wl]
-        nw_ = len(wl)
-        lens = np.fromiter((e - s for s, e in wl), dtype=np.int64, count=nw_)
+        ws, we = _batch_words(norms, words, bounds)
+        nw_ = len(ws)
+        lens = we - ws
+        wstr = list(map(joined.__getitem__, map(slice, ws.tolist(), we.tolist())))
+        first_word = np.searchsorted(ws, bounds)  # each text's first word (= the next text's, if empty)
+        firsts = first_word[:-1][sizes > 0]
         wid = np.repeat(np.arange(nw_), lens)
         off = np.arange(N) - (np.cumsum(lens) - lens)[wid]
         wlen = lens[wid]
@@ -300,7 +329,7 @@ class CompiledCRF:
         rows.append(wrow[wid])
         rows.append(self.wt[wtag[wid], wpos])
         isp = isp.astype(bool)
-        starts = np.array(firsts, dtype=np.int64)
+        starts = firsts
         ends = np.concatenate((starts[1:], [nw_])) - 1
         prev = np.roll(pw, 1)
         prev[starts] = self.first_prev
@@ -321,11 +350,16 @@ class CompiledCRF:
         get = self.row.get
         pos: list[int] = []
         srow: list[int] = []
-        for k, (norm, spans) in enumerate(zip(norms, local)):
+        text_of = np.repeat(np.arange(len(texts)), np.diff(first_word))
+        last_local = (we - 1 - bounds[:-1][text_of]).tolist()  # each word's last character, in its text
+        first_local = (ws - bounds[:-1][text_of]).tolist()
+        for k, norm in enumerate(norms):
             if not norm:
                 continue
             o = int(bounds[k])
-            sparse = _crf.Featurizer.sparse(norm, cls[o : o + len(norm)], spans, psur=False)
+            a, b = first_word[k], first_word[k + 1]
+            word_start = dict(zip(last_local[a:b], first_local[a:b]))
+            sparse = _crf.Featurizer.sparse(norm, cls[o : o + len(norm)], word_start, psur=False)
             for i, fs in sparse.items():
                 for f in fs:
                     r = get(f)

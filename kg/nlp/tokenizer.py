@@ -11,6 +11,7 @@ import logging
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from itertools import accumulate
 
 from spacy.tokens import Doc
 from spacy.util import get_words_and_spaces
@@ -73,10 +74,7 @@ def join_numbers(text: str, words: list[str]) -> list[str]:
     numbers = list(_NUMBER.finditer(text))
     if not numbers:
         return words
-    cuts, pos = [], 0
-    for w in words:
-        pos += len(w)
-        cuts.append(pos)
+    cuts = list(accumulate(map(len, words)))
     drop: set[int] = set()
     add: set[int] = set()
     for m in numbers:
