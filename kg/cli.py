@@ -67,7 +67,7 @@ Segmenter = Annotated[
 
 Jobs = Annotated[
     int | None,
-    typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores). The output does not depend on it."),
+    typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores); from 2 on, two processes also write the outputs. The output does not depend on it."),
 ]
 Engine = Annotated[str, typer.Option("--engine", help="local (worker processes) or dask (a Dask cluster).")]
 Scheduler = Annotated[
@@ -92,21 +92,23 @@ def _build_options(lexicon, no_model, jobs, engine, scheduler, segmenter=DEFAULT
     )
 
 
-def _write_outputs(output: Path, store: Path | None = None, only_if_large: bool = False):
-    from kg.export import BUILD_OUTPUTS, export
+def _write_outputs(output: Path, store: Path | None = None, only_if_large: bool = False, parallel: bool = False):
+    """The build's last step: its files (two processes at once with ``parallel``), then the store."""
+    from kg.export import write_build_outputs
 
     def write(graph) -> None:
         from kg.store import AUTO_TRIPLES, DEFAULT_DIR, is_store, write_store
 
+        def write_the_store() -> None:
+            if store is not None and (not only_if_large or len(graph) >= AUTO_TRIPLES or is_store(store)):
+                started = time.perf_counter()
+                n = write_store(graph.store or output / "graph.ttl", store)
+                log.info("loaded %d triples into the Oxigraph store %s in %.1f s", n, store, time.perf_counter() - started)
+            elif store is None and is_store(output / DEFAULT_DIR):
+                shutil.rmtree(output / DEFAULT_DIR)  # stale: `kg query OUTPUT` must not answer from an older graph
+
         log.info("writing %s", output)
-        for name, fmt in BUILD_OUTPUTS.items():
-            export(graph, fmt, output / name)
-        if store is not None and (not only_if_large or len(graph) >= AUTO_TRIPLES or is_store(store)):
-            started = time.perf_counter()
-            n = write_store(graph.store or output / "graph.ttl", store)
-            log.info("loaded %d triples into the Oxigraph store %s in %.1f s", n, store, time.perf_counter() - started)
-        elif store is None and is_store(output / DEFAULT_DIR):
-            shutil.rmtree(output / DEFAULT_DIR)  # stale: `kg query OUTPUT` must not answer from an older graph
+        write_build_outputs(graph, output, parallel=parallel, then=write_the_store)
 
     return write
 
@@ -169,10 +171,10 @@ def build(
         if n and n % 100 == 0:
             log.info("analysed %d documents (%.0f s)", n, time.perf_counter() - started)
 
+    options = _build_options(lexicon, no_model, jobs, engine, scheduler, segmenter)
     graph, report = update(
-        output, documents, _build_options(lexicon, no_model, jobs, engine, scheduler, segmenter),
-        mode="append" if append else "fresh", write=_write_outputs(output, store_dir, only_if_large),
-        progress=progress,
+        output, documents, options, mode="append" if append else "fresh",
+        write=_write_outputs(output, store_dir, only_if_large, parallel=options.jobs > 1), progress=progress,
     )
     if read_stats.problems or read_stats.repaired:
         log.warning("%s", read_stats.summary())
@@ -195,9 +197,10 @@ def remove(
     """Remove documents, their facts and the entities no other document supports, then rewrite the outputs."""
     from kg.incremental import update
 
+    options = _build_options(lexicon, no_model, jobs, "local", None, segmenter)
     graph, report = update(
-        output, (), _build_options(lexicon, no_model, jobs, "local", None, segmenter),
-        mode="remove", remove=doc_ids, write=_write_outputs(output, _existing_store(output)),
+        output, (), options, mode="remove", remove=doc_ids,
+        write=_write_outputs(output, _existing_store(output), parallel=options.jobs > 1),
     )
     try:
         _report(graph, report, output, quiet)

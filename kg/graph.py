@@ -232,6 +232,14 @@ class KnowledgeGraph:
     def on_disk(self) -> bool:
         return self.canonical_nt is not None
 
+    def read_only_copy(self) -> KnowledgeGraph:
+        """This on-disk graph through a read-only handle of its store, opened afresh: for another
+        process (a forked child must not use its parent's handle). Its ``close()`` deletes nothing."""
+        if self._workdir is None:
+            raise ValueError("only an on-disk graph has a store to reopen")
+        self._ready()
+        return _on_disk(ox.Store.read_only(str(self._workdir / _STORE_DIR)), self.canonical_nt, len(self), None)
+
     def close(self) -> None:
         """Release an on-disk graph's store and delete its working files (no-op in memory)."""
         if self._workdir is not None:
@@ -690,7 +698,7 @@ class _Sink:
             return KnowledgeGraph(self.rdf)
         with self.lines:
             nt, n = _write_nt(self.lines, self.workdir)
-        store = ox.Store(str(self.workdir / "store"))
+        store = ox.Store(str(self.workdir / _STORE_DIR))
         # Oxigraph loads without the GIL: the Turtle output (written from the N-Triples) goes on meanwhile
         return _on_disk(store, nt, n, self.workdir, _Loader(store, nt))
 
@@ -712,6 +720,9 @@ class _Loader(threading.Thread):
             load_file(self.store, self.nt)
         except BaseException as err:  # noqa: BLE001 - handed to the thread that waits
             self.error = err
+
+
+_STORE_DIR = "store"  # the on-disk graph's Oxigraph store, in its working directory
 
 
 def _write_nt(lines: Iterable[str], workdir: Path) -> tuple[Path, int]:

@@ -207,3 +207,43 @@ def test_a_graph_that_outgrows_memory_unannounced_moves_to_disk_with_the_same_li
         assert len(on_disk) == len(in_memory) == 240
     finally:
         on_disk.close()
+
+
+def test_two_processes_write_the_outputs_of_one(corpus, tmp_path, monkeypatch, capsys):
+    import os
+
+    from kg import export
+
+    kg(["build", str(corpus), "-o", str(tmp_path / "built"), "--jobs", "1"], monkeypatch, capsys)
+    results = list(stored_results(tmp_path / "built"))
+    graph = assemble(lambda: iter(results), tmp_path / "work", limit=50)
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    try:
+        export.write_build_outputs(graph, serial)
+        done = []
+        export.write_build_outputs(graph, parallel, parallel=True, then=lambda: done.append(os.getpid()))
+        for name in OUTPUTS:
+            assert (parallel / name).read_bytes() == (serial / name).read_bytes(), name
+        assert done == [os.getpid()]
+        # the HTML page and GraphML come from another process, which reopened the store read-only
+        monkeypatch.setitem(export.EXPORTERS, "html", lambda kg: f"{os.getpid()} {len(kg)} {kg.store is not graph.store}")
+        export.write_build_outputs(graph, parallel, parallel=True)
+        pid, size, reopened = (parallel / "graph.html").read_text().split()
+        assert int(pid) != os.getpid() and int(size) == len(graph) and reopened == "True"
+        # an error there is raised here, after this process's own outputs
+        def fails(kg):
+            raise export.ConfigError("no room for the page", fix="free some space")
+
+        monkeypatch.setitem(export.EXPORTERS, "html", fails)
+        (parallel / "triples.csv").unlink()
+        with pytest.raises(export.ConfigError, match="no room for the page; free some space"):
+            export.write_build_outputs(graph, parallel, parallel=True)
+        assert (parallel / "triples.csv").read_bytes() == (serial / "triples.csv").read_bytes()
+        # an in-memory graph is written by this process alone
+        small = build_graph(results)
+        monkeypatch.setitem(export.EXPORTERS, "html", lambda kg: str(os.getpid()))
+        export.write_build_outputs(small, tmp_path / "small", parallel=True)
+        assert (tmp_path / "small" / "graph.html").read_text() == str(os.getpid())
+    finally:
+        graph.close()
+

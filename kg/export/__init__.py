@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable
@@ -16,7 +17,7 @@ import networkx as nx
 from kg.errors import ConfigError
 from kg.graph import KnowledgeGraph
 
-__all__ = ["BUILD_OUTPUTS", "EXPORTERS", "export", "write_atomic"]
+__all__ = ["BUILD_OUTPUTS", "EXPORTERS", "export", "write_atomic", "write_build_outputs"]
 
 
 def write_atomic(path: Path, data: str | bytes | Callable[[BinaryIO], None]) -> None:
@@ -230,3 +231,92 @@ def export(kg: KnowledgeGraph, fmt: str, path: Path) -> None:
         write_atomic(path, lambda out: _nquads_to(kg, out))
     else:
         write_atomic(path, EXPORTERS[fmt](kg))
+
+
+#: The build outputs made from the networkx view of the graph, the longest to write: with
+#: ``write_build_outputs(parallel=True)`` a forked process writes them.
+FORKED_FORMATS = ("html", "graphml")
+
+
+def write_build_outputs(kg: KnowledgeGraph, output: Path, *, parallel: bool = False,
+                        then: Callable[[], None] | None = None) -> None:
+    """Write :data:`BUILD_OUTPUTS` into ``output``, then call ``then`` (the caller's last step).
+
+    ``parallel`` (an on-disk graph, where processes can fork): the Turtle first (streamed from the
+    canonical N-Triples while the store is still loading), then a forked process writes the
+    outputs of :data:`FORKED_FORMATS` from its own read-only handle of the store while this one
+    writes the rest and calls ``then``. The files are the same either way; an error in either
+    process is raised here, after the other has stopped."""
+    names = list(BUILD_OUTPUTS)
+    if not (parallel and kg.on_disk and "fork" in multiprocessing.get_all_start_methods()):
+        for name in names:
+            export(kg, BUILD_OUTPUTS[name], output / name)
+        if then is not None:
+            then()
+        return
+    forked = [name for name in names if BUILD_OUTPUTS[name] in FORKED_FORMATS]
+    streamed = [name for name in names if BUILD_OUTPUTS[name] in ("ttl", "nt")]
+    for name in streamed:
+        export(kg, BUILD_OUTPUTS[name], output / name)
+    child = _Forked(kg, [(output / name, BUILD_OUTPUTS[name]) for name in forked])
+    try:
+        for name in names:
+            if name not in forked and name not in streamed:
+                export(kg, BUILD_OUTPUTS[name], output / name)
+        if then is not None:
+            then()
+    except BaseException:
+        child.stop()
+        raise
+    child.wait()
+
+
+class _Forked:
+    """Exports run by a forked process (see :func:`write_build_outputs`)."""
+
+    def __init__(self, kg: KnowledgeGraph, jobs: list[tuple[Path, str]]) -> None:
+        kg.store  # noqa: B018 - waits for the store's load: no thread may be filling it at the fork
+        context = multiprocessing.get_context("fork")
+        self._conn, child_end = context.Pipe(duplex=False)
+        self._what = ", ".join(path.name for path, _ in jobs)
+        self._process = context.Process(target=_export_forked, args=(kg, jobs, child_end), name="kg-export", daemon=True)
+        self._process.start()
+        child_end.close()
+
+    def wait(self) -> None:
+        """Wait for the process; raise its error."""
+        try:
+            error = self._conn.recv()
+        except EOFError:
+            error = None
+        self._process.join()
+        self._conn.close()
+        if error is None and self._process.exitcode != 0:
+            error = RuntimeError(f"the process writing {self._what} stopped (exit code {self._process.exitcode})")
+        if error is not None:
+            raise error
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.join()
+        self._conn.close()
+
+
+def _export_forked(kg: KnowledgeGraph, jobs: list[tuple[Path, str]], conn) -> None:
+    """The forked process: open the store afresh (never the parent's handle), export, report, and
+    leave without running the interpreter's teardown (it would close the parent's store)."""
+    code = 0
+    try:
+        view = kg.read_only_copy()
+        for path, fmt in jobs:
+            export(view, fmt, path)
+        conn.send(None)
+    except BaseException as err:  # noqa: BLE001 - handed to the parent, which raises it
+        code = 1
+        try:
+            conn.send(err)
+        except Exception:  # noqa: BLE001 - an error that does not pickle: its text
+            conn.send(RuntimeError(f"{type(err).__name__}: {err}"))
+    finally:
+        conn.close()
+        os._exit(code)
