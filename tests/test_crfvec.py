@@ -135,3 +135,18 @@ def test_batch_words_are_word_info_side_by_side(words):
     ws, we = crfvec._batch_words(norms, words, bounds)
     want = [(s + o, e + o) for norm, w, o in zip(norms, words, bounds) for s, e in (crf._word_info(len(norm), w) if norm else [])]
     assert list(zip(ws.tolist(), we.tolist())) == want
+
+
+def test_clues_stop_at_the_end_of_each_text_of_a_batch(compiled, featurizer):
+    # side by side these would make lexicon words (中国移动, 北京大学), a suffix (有限公司), a
+    # compound surname (欧阳) and a prefix (首席): each text's clues are its own
+    texts = ["中国", "移动公司", "北京", "大学", "华为有限", "公司", "欧", "阳修", "首", "席执行官"]
+    words = [_words(t) for t in texts]
+    E, bounds = compiled.emissions(texts, words)
+    labels, attrs, _ = crfvec.read_model(MODEL)
+    row = {a: i for i, a in enumerate(attrs)}
+    for k, (text, w) in enumerate(zip(texts, words)):
+        alone, _ = compiled.emissions([text], [w])
+        assert np.array_equal(E[bounds[k]:bounds[k + 1]], alone), text
+        want = np.array([compiled.W[[row[f] for f in fs if f in row]].sum(0) for fs in featurizer(text, w)])
+        np.testing.assert_allclose(alone, want, rtol=0, atol=1e-9)

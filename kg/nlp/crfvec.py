@@ -162,6 +162,85 @@ def _batch_words(norms: Sequence[str], words: Sequence[Sequence[tuple[int, int]]
     return ws, we
 
 
+# ------------------------------------------------------------------ sparse clues, compiled
+
+_LEX_KINDS = ("lB", "lE", "lM")
+_DIST = ("0", "1", "2", "3", "m", "f")  # "ns=" distance codes: d < 4, else m(iddle) below 8, else f(ar)
+_MAX_CODE = 0x110000
+
+
+def _pack(s: str) -> tuple[int, int]:
+    """A string of at most six characters as two int64 keys (three characters each, as code + 1,
+    so that strings of different lengths differ); the compiled loops pack text the same way."""
+    k1 = k2 = 0
+    for c in s[:3]:
+        k1 = (k1 << _BITS) | (ord(c) + 1)
+    for c in s[3:6]:
+        k2 = (k2 << _BITS) | (ord(c) + 1)
+    return k1, k2
+
+
+class _StringTable:
+    """Strings (at most six characters) -> small non-negative ints, probed by compiled loops:
+    an open-addressing hash table over the two keys of :func:`_pack`, which are compared in
+    full (exact, no false hits). ``first``: whether a code point starts (or ends) some string."""
+
+    def __init__(self, items: dict[str, int], *, last: bool = False) -> None:
+        size = 1 << max(4, (2 * len(items)).bit_length())  # at most half full
+        self.shift = 64 - size.bit_length() + 1
+        self.k1 = np.full(size, -1, dtype=np.int64)
+        self.k2 = np.zeros(size, dtype=np.int64)
+        self.value = np.full(size, -1, dtype=np.int64)
+        packed = [(*_pack(s), v) for s, v in items.items()]
+        if packed:
+            k1, k2, v = (np.array(x, dtype=np.int64) for x in zip(*packed))
+            _build_strings(self.k1, self.k2, self.value, self.shift, k1, k2, v)
+        self.edge = np.zeros(_MAX_CODE, dtype=np.bool_)  # first (or last) characters
+        self.edge[[ord(s[-1] if last else s[0]) for s in items]] = True
+
+
+class _Clues:
+    """The sparse clues of :meth:`kg.nlp.crf.Featurizer.sparse` (lexicon words, name suffixes and
+    prefixes, compound surnames) computed by one compiled pass over a batch, their weight rows
+    added to the scores in the order the string features would add them (the same sums)."""
+
+    def __init__(self, row: dict[str, int]) -> None:
+        # the compiled pass tries these lengths: lexicon words 2-6, suffixes 4-1, prefixes 2-1, surnames 2
+        if not (_crf._LEX_MAXLEN <= 6 and max(_crf._SUF_BY_LEN) <= 4 and max(_crf._PRE_BY_LEN) <= 2
+                and {len(s) for s in _crf.COMPOUND_SURNAMES} == {2}):
+            raise ValueError("the CRF's clue tables changed: update _clues_py to their lengths")
+        lex_tags = sorted(set(_crf._LEX_TAGS.values()))
+        types = sorted({*_crf.SUFFIXES, *_crf.PREFIXES})
+        tid = {t: k for k, t in enumerate(types)}
+        get = lambda name: row.get(name, -1)  # a feature the model has no weight for: -1
+        self.lexicon = _StringTable({w: lex_tags.index(t) for w, t in _crf.lexicon().items()})
+        self.suffix = _StringTable({s: tid[t] for L in _crf._SUF_BY_LEN for s, t in _crf._SUF_BY_LEN[L].items()}, last=True)
+        self.prefix = _StringTable({s: tid[t] for L in _crf._PRE_BY_LEN for s, t in _crf._PRE_BY_LEN[L].items()})
+        self.compound = _StringTable(dict.fromkeys(_crf.COMPOUND_SURNAMES, 0))
+        # a character's lexicon clues are added in the order of their sorted strings
+        names = sorted(f"{kind}={t}" for kind in _LEX_KINDS for t in lex_tags)
+        self.lex_rank = np.array([[names.index(f"{kind}={t}") for t in lex_tags] for kind in _LEX_KINDS], dtype=np.int64)
+        self.lex_rows = np.array([get(n) for n in names], dtype=np.int64)
+        self.se = np.array([[-1] + [get(f"se={t}{n}") for n in (1, 2, 3)] for t in types], dtype=np.int64)
+        self.sew = np.array([[-1] + [get(f"sew={t}{n}") for n in (1, 2, 3)] for t in types], dtype=np.int64)
+        self.sn = np.array([get(f"sn={t}1") for t in types], dtype=np.int64)
+        self.ns = np.array([[get(f"ns={t}{d}") for d in _DIST] for t in types], dtype=np.int64)
+        self.ps = np.array([get(f"ps={t}") for t in types], dtype=np.int64)
+        self.wsuf = np.array([[get(f"wsuf={t}{p}") for p in _WP] for t in types], dtype=np.int64)
+        self.sur2 = get("sur2")
+
+    def add(self, W: np.ndarray, E: np.ndarray, codes: np.ndarray, ccls: np.ndarray, bounds: np.ndarray,
+            wstart: np.ndarray) -> None:
+        """Add the clues' weights to the scores ``E`` of the joined texts (``codes``: their
+        normalised characters, ``ccls`` their classes, ``wstart[p]``: where the word ending at p
+        starts, else -1)."""
+        lx, sf, pf, cp = self.lexicon, self.suffix, self.prefix, self.compound
+        _clues(W, E, codes, ccls, bounds, wstart,
+               lx.k1, lx.k2, lx.value, lx.shift, lx.edge, sf.k1, sf.k2, sf.value, sf.shift, sf.edge,
+               pf.k1, pf.k2, pf.value, pf.shift, pf.edge, cp.k1, cp.k2, cp.value, cp.shift, cp.edge,
+               self.lex_rank, self.lex_rows, self.se, self.sew, self.sn, self.ns, self.ps, self.wsuf, self.sur2)
+
+
 class CompiledCRF:
     """A crfsuite NER model as lookup tables and a weight matrix (see module docstring)."""
 
@@ -241,6 +320,7 @@ class CompiledCRF:
         self.pwP = rw.get("pwP", z)
         self.nwP = rw.get("nwP", z)
         self.psur = rw.get("psur", z)
+        self.clues = _Clues(self.row)
         self._word_ids: dict[str, int] = {}  # word -> its row in _word_rows
         self._word_rows = np.zeros((1024, 5), dtype=np.int64)
 
@@ -305,8 +385,7 @@ class CompiledCRF:
         nw_ = len(ws)
         lens = we - ws
         wstr = list(map(joined.__getitem__, map(slice, ws.tolist(), we.tolist())))
-        first_word = np.searchsorted(ws, bounds)  # each text's first word (= the next text's, if empty)
-        firsts = first_word[:-1][sizes > 0]
+        firsts = np.searchsorted(ws, bounds[:-1][sizes > 0])  # each text's first word
         wid = np.repeat(np.arange(nw_), lens)
         off = np.arange(N) - (np.cumsum(lens) - lens)[wid]
         wlen = lens[wid]
@@ -346,28 +425,10 @@ class CompiledCRF:
 
         E = np.empty((N, W.shape[1]))
         _sum_rows(W, np.stack(rows), self.bias, E)
-        # the sparse clues, as strings (few characters have any)
-        get = self.row.get
-        pos: list[int] = []
-        srow: list[int] = []
-        text_of = np.repeat(np.arange(len(texts)), np.diff(first_word))
-        last_local = (we - 1 - bounds[:-1][text_of]).tolist()  # each word's last character, in its text
-        first_local = (ws - bounds[:-1][text_of]).tolist()
-        for k, norm in enumerate(norms):
-            if not norm:
-                continue
-            o = int(bounds[k])
-            a, b = first_word[k], first_word[k + 1]
-            word_start = dict(zip(last_local[a:b], first_local[a:b]))
-            sparse = _crf.Featurizer.sparse(norm, cls[o : o + len(norm)], word_start, psur=False)
-            for i, fs in sparse.items():
-                for f in fs:
-                    r = get(f)
-                    if r is not None:
-                        pos.append(i + o)
-                        srow.append(r)
-        if pos:
-            np.add.at(E, np.array(pos), W[np.array(srow)])
+        # the sparse clues (few characters have any)
+        wstart = np.full(N, -1, dtype=np.int64)
+        wstart[we - 1] = ws
+        self.clues.add(W, E, codes, ccls, bounds, wstart)
         return E, bounds
 
     def tag_ids(self, texts: Sequence[str], words: Sequence[Sequence[tuple[int, int]] | None]) -> list[np.ndarray]:
@@ -463,12 +524,157 @@ def _sum_rows_py(W, R, bias, E):  # pragma: no cover - compiled by numba below
                 E[t, j] += W[r, j]
 
 
+def _mix_py(k1, k2):  # pragma: no cover - compiled by numba below
+    """The hash of a packed string (uint64 arithmetic, wrapping)."""
+    return (np.uint64(k1) * np.uint64(_FIB)) ^ (np.uint64(k2) * np.uint64(0xC2B2AE3D27D4EB4F))
+
+
+def _build_strings_py(K1, K2, V, shift, k1, k2, v):  # pragma: no cover - compiled by numba below
+    """Insert the packed strings (k1, k2) -> v; a string seen before keeps its first value."""
+    mask = len(K1) - 1
+    sh = np.uint64(shift)
+    for t in range(len(k1)):
+        i = np.int64((_mix(k1[t], k2[t]) * np.uint64(_FIB)) >> sh)
+        while K1[i] != -1 and not (K1[i] == k1[t] and K2[i] == k2[t]):
+            i = (i + 1) & mask
+        if K1[i] == -1:
+            K1[i] = k1[t]
+            K2[i] = k2[t]
+            V[i] = v[t]
+
+
+def _find_py(K1, K2, V, shift, codes, start, end):  # pragma: no cover - compiled by numba below
+    """The value of the string ``codes[start:end]`` (at most six characters), else -1."""
+    k1 = np.int64(0)
+    k2 = np.int64(0)
+    for p in range(start, min(end, start + 3)):
+        k1 = (k1 << 21) | (codes[p] + 1)
+    for p in range(start + 3, end):
+        k2 = (k2 << 21) | (codes[p] + 1)
+    mask = len(K1) - 1
+    i = np.int64((_mix(k1, k2) * np.uint64(_FIB)) >> np.uint64(shift))
+    while K1[i] != -1:
+        if K1[i] == k1 and K2[i] == k2:
+            return V[i]
+        i = (i + 1) & mask
+    return -1
+
+
+def _add_row_py(W, E, p, r):  # pragma: no cover - compiled by numba below
+    if r >= 0:
+        for j in range(W.shape[1]):
+            E[p, j] += W[r, j]
+
+
+def _clues_py(W, E, codes, ccls, bounds, wstart,
+              LK1, LK2, LV, Lsh, Ledge, SK1, SK2, SV, Ssh, Sedge, PK1, PK2, PV, Psh, Pedge, CK1, CK2, CV, Csh, Cedge,
+              lex_rank, lex_rows, se, sew, sn, ns, ps, wsuf, sur2):  # pragma: no cover - compiled by numba below
+    """:meth:`_Clues.add`: each family of clues in its own pass, so that every character gets
+    its clues in the order ``Featurizer.sparse`` lists them (lexicon, se, sew, sn, ns, ps, sur2, wsuf)."""
+    N = len(codes)
+    H, P, S = 72, 80, 83  # ord("H"), ord("P"), ord("S"): Han, punctuation, space
+    mask = np.zeros(N, np.int64)
+    suf_t = np.full(N, -1, np.int64)
+    suf_n = np.zeros(N, np.int64)
+    for k in range(len(bounds) - 1):
+        a = bounds[k]
+        b = bounds[k + 1]
+        # lexicon words from each Han character (lengths 2 to 6): begin / inside / end marks
+        for i in range(a, b - 1):
+            if ccls[i] != H or not Ledge[codes[i]]:
+                continue
+            for L in range(2, 7):
+                if i + L > b:
+                    break
+                t = _find(LK1, LK2, LV, Lsh, codes, i, i + L)
+                if t < 0:
+                    continue
+                mask[i] |= 1 << lex_rank[0, t]
+                mask[i + L - 1] |= 1 << lex_rank[1, t]
+                for m in range(i + 1, i + L - 1):
+                    mask[m] |= 1 << lex_rank[2, t]
+        # the longest name suffix ending at each character
+        for i in range(a, b):
+            if not Sedge[codes[i]]:
+                continue
+            for L in range(4, 0, -1):
+                if L <= i - a + 1:
+                    t = _find(SK1, SK2, SV, Ssh, codes, i - L + 1, i + 1)
+                    if t >= 0:
+                        suf_t[i] = t
+                        suf_n[i] = L
+                        break
+    for p in range(N):
+        if mask[p]:
+            for r in range(len(lex_rows)):
+                if mask[p] & (1 << r):
+                    _add_row(W, E, p, lex_rows[r])
+    for p in range(N):
+        if suf_t[p] >= 0:
+            _add_row(W, E, p, se[suf_t[p], min(suf_n[p], 3)])
+    for p in range(N):
+        if suf_t[p] >= 0 and wstart[p] >= 0:
+            _add_row(W, E, p, sew[suf_t[p], min(suf_n[p], 3)])
+    for k in range(len(bounds) - 1):
+        a = bounds[k]
+        b = bounds[k + 1]
+        for i in range(a + 1, b):
+            if suf_t[i] >= 0 and suf_n[i] == 1:
+                _add_row(W, E, i - 1, sn[suf_t[i]])
+    for k in range(len(bounds) - 1):
+        a = bounds[k]
+        b = bounds[k + 1]
+        # the next multi-character suffix ahead in the clause, up to 12 characters back
+        prev = a - 1
+        for j in range(a, b):
+            if suf_t[j] < 0 or suf_n[j] < 2:
+                continue
+            lo = max(prev + 1, j - 12)
+            for i in range(j, lo - 1, -1):
+                if ccls[i] == P or ccls[i] == S:
+                    break
+                d = j - i
+                _add_row(W, E, i, ns[suf_t[j], d if d < 4 else (4 if d < 8 else 5)])
+            prev = j
+    for k in range(len(bounds) - 1):
+        a = bounds[k]
+        b = bounds[k + 1]
+        for i in range(a, b):
+            if not Pedge[codes[i]]:
+                continue
+            for L in range(2, 0, -1):
+                if i + L <= b:
+                    t = _find(PK1, PK2, PV, Psh, codes, i, i + L)
+                    if t >= 0:
+                        _add_row(W, E, i, ps[t])
+                        break
+    for k in range(len(bounds) - 1):
+        a = bounds[k]
+        b = bounds[k + 1]
+        for i in range(a, b - 1):
+            if Cedge[codes[i]] and _find(CK1, CK2, CV, Csh, codes, i, i + 2) >= 0:
+                _add_row(W, E, i, sur2)
+    for end in range(N):
+        ws = wstart[end]
+        if suf_t[end] < 0 or ws < 0:
+            continue
+        t = suf_t[end]
+        if ws == end:
+            _add_row(W, E, ws, wsuf[t, 0])
+        else:
+            _add_row(W, E, ws, wsuf[t, 1])
+            for m in range(ws + 1, end):
+                _add_row(W, E, m, wsuf[t, 2])
+            _add_row(W, E, end, wsuf[t, 3])
+
+
 try:
     from numba import njit
 except ImportError:  # pragma: no cover - numba is a dependency; without it crfsuite tags
-    _viterbi = _lookup = _sum_rows = None
+    _viterbi = _lookup = _sum_rows = _mix = _build_strings = _find = _add_row = _clues = None
 else:
+    _PY = (_viterbi_py, _lookup_py, _sum_rows_py, _mix_py, _build_strings_py, _find_py, _add_row_py, _clues_py)
     try:  # compiled once, then loaded from numba's cache beside this file (or NUMBA_CACHE_DIR)
-        _viterbi, _lookup, _sum_rows = (njit(cache=True, nogil=True)(f) for f in (_viterbi_py, _lookup_py, _sum_rows_py))
+        _viterbi, _lookup, _sum_rows, _mix, _build_strings, _find, _add_row, _clues = (njit(cache=True, nogil=True)(f) for f in _PY)
     except RuntimeError:  # no writable cache location (a read-only install): compile per process
-        _viterbi, _lookup, _sum_rows = (njit(nogil=True)(f) for f in (_viterbi_py, _lookup_py, _sum_rows_py))
+        _viterbi, _lookup, _sum_rows, _mix, _build_strings, _find, _add_row, _clues = (njit(nogil=True)(f) for f in _PY)
