@@ -430,3 +430,16 @@ def test_jsonl_entities_are_hints(tmp_path, script):
         for span in _spans(rec):
             assert doc.text[span["start"] : span["end"]] == span["text"]
 
+
+
+def test_sentence_views_are_made_once_per_document():
+    from kg.extract.base import sentence_views, sentences
+
+    nlp = make_nlp()
+    (analysis,) = analyse(nlp, [Document("d", "腾讯公司发布了新模型。今天下雨。阿里巴巴集团投资了星河科技。")])
+    views = sentence_views(analysis)
+    assert sentence_views(analysis) is views  # every extractor walks the same views
+    assert [v.sentence for v in views] == list(analysis.sentences)
+    assert [v.view for v in views] == [analysis.view[s.start:s.end] for s in analysis.sentences]
+    assert list(sentences(analysis)) == [v for v in views if v.mentions]
+    assert 0 < len(list(sentences(analysis))) < len(views)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kg.extract.base import AGENT_TYPES, SentenceView, register
+from kg.extract.base import AGENT_TYPES, register, sentence_views
 from kg.model import Fact
 from kg.nlp.pipeline import Analysis
 
@@ -46,8 +46,8 @@ def _related_names(a, b) -> bool:
 
 @register("attribution.v1")
 def attribution(analysis: Analysis) -> Iterator[Fact]:
-    for sentence in analysis.sentences:
-        view = SentenceView(analysis, sentence)
+    for view in sentence_views(analysis):
+        sentence = view.sentence
         speakers = [m for m in view.mentions if m.type in AGENT_TYPES]
         if not speakers:
             continue

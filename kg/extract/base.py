@@ -19,7 +19,7 @@ from kg.nlp.pipeline import Analysis
 from kg.resolve import type_group
 from kg.resources import resource_path
 
-__all__ = ["AGENT_TYPES", "MODALITY_FACTOR", "SentenceView", "register", "registry", "run_extractors"]
+__all__ = ["AGENT_TYPES", "MODALITY_FACTOR", "SentenceView", "register", "registry", "run_extractors", "sentence_views", "sentences"]
 
 Extractor = Callable[[Analysis], Iterator[Fact]]
 _REGISTRY: dict[str, Extractor] = {}
@@ -184,8 +184,20 @@ class SentenceView:
         return [m for m in self.mentions if start <= m.start and m.end <= end and m.type in types]
 
 
+def sentence_views(analysis: Analysis) -> tuple[SentenceView, ...]:
+    """A view of every sentence of the document, made once per analysis (each extractor walks
+    them; a view is read-only) and kept on it as a cached attribute would be."""
+    views = analysis.__dict__.get(_VIEWS)
+    if views is None:
+        views = analysis.__dict__[_VIEWS] = tuple(SentenceView(analysis, s) for s in analysis.sentences)
+    return views
+
+
+_VIEWS = "_sentence_views"
+
+
 def sentences(analysis: Analysis) -> Iterator[SentenceView]:
-    for sentence in analysis.sentences:
-        view = SentenceView(analysis, sentence)
+    """The views of the sentences that have mentions."""
+    for view in sentence_views(analysis):
         if view.mentions:
             yield view

@@ -210,8 +210,9 @@ class PairModel:
 
     def rows(self, features: Iterable[str]) -> set[int]:
         """The rows in ``weights`` of the features the model knows (each once)."""
-        get = self.index.get
-        return {r for r in map(get, features) if r is not None}
+        rows = set(map(self.index.get, features))
+        rows.discard(None)
+        return rows
 
     def probabilities(self, features: Sequence[str]) -> np.ndarray:
         """The class probabilities of one feature list."""

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
-from kg.extract.base import AGENT_TYPES, SentenceView, register
+from kg.extract.base import AGENT_TYPES, SentenceView, register, sentence_views
 from kg.model import ORG_TYPES, Fact, Mention, QuantityValue
 from kg.nlp.pipeline import Analysis
 
@@ -98,8 +98,8 @@ def _of(view: SentenceView, q: Mention, limit: int) -> Mention | None:
 
 @register("owns.v1")
 def owns(analysis: Analysis) -> Iterator[Fact]:
-    for sentence in analysis.sentences:
-        view = SentenceView(analysis, sentence)
+    for view in sentence_views(analysis):
+        sentence = view.sentence
         for verb in OWN_VERBS.finditer(view.view):
             v_start, v_end = sentence.start + verb.start(), sentence.start + verb.end()
             subject = _owner_before(view, v_start)
@@ -142,8 +142,8 @@ def measures(analysis: Analysis) -> Iterator[Fact]:
 
     中国电信的总算力规模预计将达到6.2Eflops. A clause without its own subject continues an
     ``owns`` list of the same sentence (…51.3万个IDC机架,机架利用率突破70%)."""
-    for sentence in analysis.sentences:
-        view = SentenceView(analysis, sentence)
+    for view in sentence_views(analysis):
+        sentence = view.sentence
         owner = _list_owner(view)
         for q in view.mentions:
             if q.type not in VALUE_TYPES:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kg.extract.base import AGENT_TYPES, MODALITY_FACTOR, SentenceView, register, sentences
+from kg.extract.base import AGENT_TYPES, MODALITY_FACTOR, SentenceView, register, sentence_views, sentences
 from kg.model import ORG_TYPES, Fact, Mention
 from kg.nlp.pipeline import Analysis
 
@@ -163,8 +163,8 @@ def based_on(analysis: Analysis) -> Iterator[Fact]:
     A clause that opens with a pronoun (它, 该模型) refers to the product last named
     in an earlier sentence (confidence lowered)."""
     last_product: Mention | None = None
-    for sentence in analysis.sentences:
-        view = SentenceView(analysis, sentence)
+    for view in sentence_views(analysis):
+        sentence = view.sentence
         for m in _BASED_ON.finditer(view.view):
             t_start, t_end = sentence.start + m.start(), sentence.start + m.end()
             c_start, c_end = view.clause_bounds(t_start)

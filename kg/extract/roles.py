@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kg.extract.base import SentenceView, register
+from kg.extract.base import register, sentence_views
 from kg.model import ORG_TYPES, Fact
 from kg.nlp.lexicon import load_lexicon
 from kg.nlp.pipeline import Analysis
@@ -22,8 +22,8 @@ _JOIN = re.compile(r"^[的、兼及和与\s]*$")
 @register("role.v1")
 def roles(analysis: Analysis) -> Iterator[Fact]:
     titles = load_lexicon().titles
-    for sentence in analysis.sentences:
-        view = SentenceView(analysis, sentence)
+    for view in sentence_views(analysis):
+        sentence = view.sentence
         ms = view.mentions
         for i, org in enumerate(ms):
             if org.type not in ORG_TYPES:
@@ -48,7 +48,8 @@ def roles(analysis: Analysis) -> Iterator[Fact]:
 
 @register("stockcode.v1")
 def stock_codes(analysis: Analysis) -> Iterator[Fact]:
-    for sentence in analysis.sentences:
-        for m in SentenceView(analysis, sentence).mentions:
+    for view in sentence_views(analysis):
+        sentence = view.sentence
+        for m in view.mentions:
             if m.code and m.type in ORG_TYPES:
                 yield Fact(m, "hasStockCode", m.code, sentence, "stockcode.v1", 0.95, modality="asserted")
