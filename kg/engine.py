@@ -15,10 +15,11 @@ import logging
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import chain, islice
+from typing import Any
 
 from kg.errors import ConfigError
 from kg.extract import run_extractors  # before kg/__init__ binds kg.extract (the function)
@@ -52,13 +53,15 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def analyse_batch(documents: list[Document], options) -> list[DocResult]:
-    """Analyse documents with the pipeline for ``options`` (loaded once per process)."""
+def analyse_batch(documents: list[Document], options, pack: Callable[[DocResult], Any] | None = None) -> list:
+    """Analyse documents with the pipeline for ``options`` (loaded once per process); each result
+    goes through ``pack`` when given (in the worker: what it returns travels instead)."""
     nlp = make_nlp(tuple(options.lexicons), options.use_crf, options.segmenter)
-    return [
+    results = [
         DocResult(a.document, a.script, a.mentions, tuple(run_extractors(a, options.extractors)))
         for a in analyse(nlp, documents)
     ]
+    return results if pack is None else [pack(r) for r in results]
 
 
 def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
@@ -75,15 +78,18 @@ def analyse_documents(
     engine: str = "local",
     scheduler: str | None = None,
     batch_size: int = BATCH_SIZE,
-) -> Iterator[DocResult]:
-    """Analyse documents, yielding results in input order."""
+    pack: Callable[[DocResult], Any] | None = None,
+) -> Iterator:
+    """Analyse documents, yielding results in input order; ``pack`` (a module-level function) turns
+    each result into what is yielded, in the worker that made it (the state's compressed record:
+    the parent then neither unpickles nor packs it)."""
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}", fix="use --engine local or --engine dask")
     if jobs < 1:
         raise ConfigError(f"--jobs must be at least 1 (got {jobs})")
     batches = _batches(documents, batch_size)
     if engine == "dask":
-        yield from _dask(batches, options, jobs, scheduler)
+        yield from _dask(batches, options, jobs, scheduler, pack)
         return
     if scheduler:
         raise ConfigError("--scheduler needs --engine dask")
@@ -94,9 +100,9 @@ def analyse_documents(
     head = [first] if second is None else [first, second]
     if jobs == 1 or second is None:  # one batch: a worker pool would only add start-up time
         for batch in chain(head, batches):
-            yield from analyse_batch(batch, options)
+            yield from analyse_batch(batch, options, pack)
         return
-    yield from _pool(chain(head, batches), options, jobs)
+    yield from _pool(chain(head, batches), options, jobs, pack)
 
 
 def _init_worker() -> None:
@@ -106,7 +112,7 @@ def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _pool(batches: Iterator[list[Document]], options, jobs: int) -> Iterator[DocResult]:
+def _pool(batches: Iterator[list[Document]], options, jobs: int, pack=None) -> Iterator:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker) as pool:
@@ -114,7 +120,7 @@ def _pool(batches: Iterator[list[Document]], options, jobs: int) -> Iterator[Doc
 
         def fill() -> None:
             for batch in islice(batches, 2 * jobs - len(pending)):
-                pending.append(pool.submit(analyse_batch, batch, options))
+                pending.append(pool.submit(analyse_batch, batch, options, pack))
 
         try:
             fill()
@@ -128,7 +134,7 @@ def _pool(batches: Iterator[list[Document]], options, jobs: int) -> Iterator[Doc
             raise
 
 
-def _dask(batches: Iterator[list[Document]], options, jobs: int, scheduler: str | None) -> Iterator[DocResult]:
+def _dask(batches: Iterator[list[Document]], options, jobs: int, scheduler: str | None, pack=None) -> Iterator:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
@@ -155,7 +161,7 @@ def _dask(batches: Iterator[list[Document]], options, jobs: int, scheduler: str 
         pending: deque = deque()
         window = 2 * workers
         for batch in batches:
-            pending.append(client.submit(analyse_batch, batch, options, pure=False))
+            pending.append(client.submit(analyse_batch, batch, options, pack, pure=False))
             if len(pending) >= window:
                 yield from pending.popleft().result()
         while pending:

@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.engine import DocResult, analyse_documents
+from kg.engine import BATCH_SIZE, DocResult, analyse_documents
 from kg.errors import InputError
 from kg.graph import KnowledgeGraph, assemble
 from kg.model import Document
-from kg.state import STAGING_FILE, STATE_FILE, State, fingerprint, record_hash
+from kg.state import STAGING_FILE, STATE_FILE, State, fingerprint, packed, record_hash
 
 __all__ = ["BuildReport", "stored_results", "update"]
 
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 #: by ``KnowledgeGraph.close()`` or at the start of the next build.
 ASSEMBLY_DIR = ".kg-assembly"
 COMMIT_EVERY_S = 2.0  # an interrupted build loses at most this much work
-COMMIT_EVERY_DOCS = 16
+COMMIT_EVERY_DOCS = BATCH_SIZE  # results arrive a batch at a time; each commit syncs the file
 
 
 @dataclass
@@ -178,9 +178,9 @@ def update(
             yield doc
 
     last = time.monotonic()
-    for result in analyse_documents(pending(), options, jobs=options.jobs, engine=options.engine, scheduler=options.scheduler):
-        d = result.document
-        staging.put(d.id, *hashes.pop(d.id), result)
+    for doc_id, record in analyse_documents(pending(), options, jobs=options.jobs, engine=options.engine,
+                                            scheduler=options.scheduler, pack=packed):
+        staging.put_blob(doc_id, *hashes.pop(doc_id), record)
         report.analysed += 1
         if progress:
             progress(report.analysed)

@@ -31,7 +31,7 @@ from pathlib import Path
 from kg.errors import GraphLoadError
 from kg.model import Document
 
-__all__ = ["STAGING_FILE", "STATE_FILE", "State", "fingerprint", "record_hash"]
+__all__ = ["STAGING_FILE", "STATE_FILE", "State", "fingerprint", "packed", "record_hash"]
 
 STATE_FILE = "kg-state.sqlite"
 STAGING_FILE = "kg-state.staging.sqlite"
@@ -75,6 +75,12 @@ def record_hash(doc: Document) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def packed(result) -> tuple[str, bytes]:
+    """(document id, the record the state keeps of its analysis): made by the process that
+    analysed it (``analyse_documents(pack=packed)``), so the build's parent only stores it."""
+    return result.document.id, zlib.compress(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
 class State:
     """One state file (the state or its staging copy)."""
 
@@ -116,7 +122,7 @@ class State:
         return row[0] if row else None
 
     def put(self, doc_id: str, rec_hash: str, text_hash: str, result) -> None:
-        self.put_blob(doc_id, rec_hash, text_hash, zlib.compress(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), 1))
+        self.put_blob(doc_id, rec_hash, text_hash, packed(result)[1])
 
     def put_blob(self, doc_id: str, rec_hash: str, text_hash: str, blob: bytes) -> None:
         self._db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)", (doc_id, rec_hash, text_hash, blob))
