@@ -217,3 +217,18 @@ def test_analyses_of_another_pipeline_are_redone_from_the_stored_texts(inputs, t
     assert "[4 analysed" in report
     kg(["build", str(inputs["A"]), str(inputs["B"]), "-o", str(clean)], monkeypatch, capsys)
     assert ttl(out) == ttl(clean)
+
+
+def test_workers_pack_results_as_the_state_stores_them():
+    import pickle
+    import zlib
+
+    from kg.state import packed
+
+    docs = [Document(f"d{i}", f"星河{i}科技发布了新模型。董事长王{i}表示，算力需求将持续增长。") for i in range(5)]
+    options = Options(use_crf=False)
+    plain = list(analyse_documents(docs, options, batch_size=2))
+    for jobs in (1, 2):
+        records = list(analyse_documents(docs, options, jobs=jobs, batch_size=2, pack=packed))
+        assert [doc_id for doc_id, _ in records] == [d.id for d in docs]  # input order
+        assert [pickle.loads(zlib.decompress(blob)) for _, blob in records] == plain
