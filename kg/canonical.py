@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import heapq
 import os
-import re
 import tempfile
 from collections.abc import Iterable, Iterator
+from itertools import pairwise
 from pathlib import Path
 
 from rdflib import Literal, URIRef
@@ -114,12 +114,24 @@ def turtle_prefixes() -> dict[str, str]:
 
 
 # Oxigraph writes language tags in lower case; put the BCP 47 case of our tags back.
-# Only at the end of a literal: the quote must be preceded by an even number of backslashes.
-_LANG_CASE = re.compile(rb'(?<!\\)((?:\\\\)*)"@zh-han([st])\b')
+_LOWER_TAG, _TAG = b'"@zh-han', b'"@zh-Han'
 
 
 def fix_lang_case(data: bytes) -> bytes:
-    return _LANG_CASE.sub(lambda m: m.group(1) + b'"@zh-Han' + m.group(2), data)
+    """``"@zh-hans`` / ``"@zh-hant`` -> ``"@zh-Hans`` / ``"@zh-Hant`` where the quote ends a literal
+    (an even number of backslashes before it) and the tag ends there (as regex ``\\b``): split at
+    each occurrence (a regex with the backslash test tried at every byte was ~20x slower)."""
+    parts = data.split(_LOWER_TAG)
+    if len(parts) == 1:
+        return data
+    out = [parts[0]]
+    for before, part in pairwise(parts):
+        escapes = len(before) - len(before.rstrip(b"\\"))
+        after = part[1:2]
+        whole = part[:1] in (b"s", b"t") and not (after.isalnum() or after == b"_")
+        out.append(_TAG if whole and escapes % 2 == 0 else _LOWER_TAG)
+        out.append(part)
+    return b"".join(out)
 
 
 class _LineFixer:

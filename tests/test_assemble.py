@@ -3,6 +3,7 @@ are the bytes an in-memory build writes, and exports from a store are the bytes 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,18 @@ def test_sorted_lines_equals_sorted_set_whatever_the_chunk(items):
 def test_lang_case_is_restored_only_at_the_end_of_a_literal():
     assert fix_lang_case(b'<a> <b> "x"@zh-hans .\n') == b'<a> <b> "x"@zh-Hans .\n'
     assert fix_lang_case(b'<a> <b> "say \\"@zh-hant\\"" .\n') == b'<a> <b> "say \\"@zh-hant\\"" .\n'
+    assert fix_lang_case(b'"a\\\\"@zh-hant ;\n"b"@zh-hansx .\n"c"@zh-hans_ "d"@zh-han"@zh-hant') == (
+        b'"a\\\\"@zh-Hant ;\n"b"@zh-hansx .\n"c"@zh-hans_ "d"@zh-han"@zh-Hant')
+
+
+_LANG_CASE = re.compile(rb'(?<!\\)((?:\\\\)*)"@zh-han([st])\b')  # the rule, as a regex
+
+
+@given(st.lists(st.sampled_from([b"\\", b'"', b'"@zh-han', b"s", b"t", b"x", b"_", b" ", b"\n", b"@"]), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_lang_case_follows_the_rule_whatever_the_bytes(pieces):
+    data = b"".join(pieces)
+    assert fix_lang_case(data) == _LANG_CASE.sub(rb'\1"@zh-Han\2', data)
 
 
 def test_resolver_counts_without_keeping_mentions():
