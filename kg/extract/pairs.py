@@ -271,14 +271,14 @@ def sentence_tokens(analysis: Analysis, start: int, end: int) -> list[tuple[int,
     return [t for t in analysis.tokens[lo:hi] if t[1] <= end]
 
 
-def classify(model: PairModel, view: SentenceView) -> Iterator[tuple[Mention, str, Mention, float]]:
-    """(subject, predicate, object, probability) for each pair the model relates above threshold."""
+def _pair_rows(model: PairModel, view: SentenceView) -> tuple[list[tuple[Mention, Mention, int]], list[set[int]]]:
+    """The candidate pairs of one sentence that some class could relate, and the model rows of each."""
     analysis = view.analysis
     s = view.sentence
     possible = model.possible
     pairs = [p for p in candidate_pairs(view.mentions) if (p[0].type, p[1].type) in possible]
     if not pairs:
-        return
+        return [], []
     words = SentenceWords(analysis.view, sentence_tokens(analysis, s.start, s.end))
     grams = SentenceGrams(model, analysis.view, min(a.end for a, _, _ in pairs), max(b.start for _, b, _ in pairs))
     rows = []
@@ -286,8 +286,12 @@ def classify(model: PairModel, view: SentenceView) -> Iterator[tuple[Mention, st
         known = model.rows(pair_features(analysis.view, words, s.start, s.end, a, b, between, ngrams=False))
         grams.add_between(known, a, b)
         rows.append(known)
-    batch = model.probabilities_of_rows(rows)
-    for (a, b, _), probs in zip(pairs, batch):
+    return pairs, rows
+
+
+def _related(model: PairModel, pairs: Sequence[tuple[Mention, Mention, int]],
+             probabilities: np.ndarray) -> Iterator[tuple[Mention, str, Mention, float]]:
+    for (a, b, _), probs in zip(pairs, probabilities):
         # the most probable relation, even when NONE is more probable still: its probability
         # against the threshold measured for it decides
         k = model.relations[int(np.argmax(probs[model.relations]))]
@@ -298,16 +302,29 @@ def classify(model: PairModel, view: SentenceView) -> Iterator[tuple[Mention, st
             yield subject, predicate, obj, p
 
 
+def classify(model: PairModel, view: SentenceView) -> Iterator[tuple[Mention, str, Mention, float]]:
+    """(subject, predicate, object, probability) for each pair the model relates above threshold."""
+    pairs, rows = _pair_rows(model, view)
+    if pairs:
+        yield from _related(model, pairs, model.probabilities_of_rows(rows))
+
+
 @register("pairs.v1")
 def pairs(analysis: Analysis) -> Iterator[Fact]:
     model = load_model()
-    for view in sentences(analysis):
-        if len(view.mentions) < 2:
-            continue
-        for subject, predicate, obj, p in classify(model, view):
+    scored = [(view, *_pair_rows(model, view)) for view in sentences(analysis) if len(view.mentions) >= 2]
+    scored = [x for x in scored if x[1]]
+    if not scored:
+        return
+    # one batch for the document: a row's probabilities do not depend on the batch (see the test)
+    probabilities = model.probabilities_of_rows([r for _, _, rows in scored for r in rows])
+    done = 0
+    for view, candidates, _ in scored:
+        for subject, predicate, obj, p in _related(model, candidates, probabilities[done : done + len(candidates)]):
             first, last = (subject, obj) if subject.start < obj.start else (obj, subject)
             modality = modality_of(view.between(first.start, view.clause_bounds(last.end)[1]))
             confidence = round(model.confidence(p) * MODALITY_FACTOR[modality], 3)
             yield Fact(subject, predicate, obj, view.sentence, "pairs.v1", confidence, modality=modality)
             if predicate == "owns":
                 yield Fact(obj, "subsidiaryOf", subject, view.sentence, "pairs.v1", confidence, modality=modality)
+        done += len(candidates)
