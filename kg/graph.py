@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 import shutil
 import sys
@@ -232,13 +233,20 @@ class KnowledgeGraph:
     def on_disk(self) -> bool:
         return self.canonical_nt is not None
 
-    def read_only_copy(self) -> KnowledgeGraph:
-        """This on-disk graph through a read-only handle of its store, opened afresh: for another
-        process (a forked child must not use its parent's handle). Its ``close()`` deletes nothing."""
+    def checkpoint(self) -> Path:
+        """A checkpoint of this on-disk graph's store, in its working directory: hard links to the
+        store's files, so the store's own compactions (which delete files) cannot pull them from
+        under a reader of the checkpoint. For :meth:`read_only_copy`; :meth:`close` deletes it."""
         if self._workdir is None:
-            raise ValueError("only an on-disk graph has a store to reopen")
-        self._ready()
-        return _on_disk(ox.Store.read_only(str(self._workdir / _STORE_DIR)), self.canonical_nt, len(self), None)
+            raise ValueError("only an on-disk graph has a store to checkpoint")
+        path = self._workdir / f"{_STORE_DIR}-checkpoint-{os.getpid()}-{next(_CHECKPOINTS)}"
+        self.store.backup(str(path))
+        return path
+
+    def read_only_copy(self, checkpoint: Path) -> KnowledgeGraph:
+        """This on-disk graph over a :meth:`checkpoint` of its store, opened read-only: for another
+        process (a forked child must not use its parent's handle). Its ``close()`` deletes nothing."""
+        return _on_disk(ox.Store.read_only(str(checkpoint)), self.canonical_nt, len(self), None)
 
     def close(self) -> None:
         """Release an on-disk graph's store and delete its working files (no-op in memory)."""
@@ -723,6 +731,7 @@ class _Loader(threading.Thread):
 
 
 _STORE_DIR = "store"  # the on-disk graph's Oxigraph store, in its working directory
+_CHECKPOINTS = itertools.count()
 
 
 def _write_nt(lines: Iterable[str], workdir: Path) -> tuple[Path, int]:

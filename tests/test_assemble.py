@@ -260,3 +260,21 @@ def test_two_processes_write_the_outputs_of_one(corpus, tmp_path, monkeypatch, c
     finally:
         graph.close()
 
+
+
+def test_a_checkpoint_outlives_the_store_files_it_was_made_from(corpus, tmp_path, monkeypatch, capsys):
+    kg(["build", str(corpus), "-o", str(tmp_path / "built"), "--jobs", "1"], monkeypatch, capsys)
+    results = list(stored_results(tmp_path / "built"))
+    graph = assemble(lambda: iter(results), tmp_path / "work", limit=50)
+    try:
+        want = graph.stats()
+        checkpoint = graph.checkpoint()
+        assert graph.checkpoint() != checkpoint  # each its own directory
+        # a compaction of the store deletes the files it merged: the checkpoint's are links of their own
+        for sst in (tmp_path / "work" / "store").glob("*.sst"):
+            sst.unlink()
+        view = graph.read_only_copy(checkpoint)
+        assert view.stats() == want and len(view) == len(graph)
+    finally:
+        graph.close()
+    assert not (tmp_path / "work").exists()

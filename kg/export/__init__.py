@@ -7,6 +7,7 @@ import csv
 import io
 import multiprocessing
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -275,11 +276,14 @@ class _Forked:
     """Exports run by a forked process (see :func:`write_build_outputs`)."""
 
     def __init__(self, kg: KnowledgeGraph, jobs: list[tuple[Path, str]]) -> None:
-        kg.store  # noqa: B018 - waits for the store's load: no thread may be filling it at the fork
+        # waits for the store's load (no thread may be filling it at the fork); the child reads a
+        # checkpoint, whose files this process's store cannot delete when it compacts
+        self._checkpoint = kg.checkpoint()
         context = multiprocessing.get_context("fork")
         self._conn, child_end = context.Pipe(duplex=False)
         self._what = ", ".join(path.name for path, _ in jobs)
-        self._process = context.Process(target=_export_forked, args=(kg, jobs, child_end), name="kg-export", daemon=True)
+        self._process = context.Process(target=_export_forked, args=(kg, self._checkpoint, jobs, child_end),
+                                        name="kg-export", daemon=True)
         self._process.start()
         child_end.close()
 
@@ -291,6 +295,7 @@ class _Forked:
             error = None
         self._process.join()
         self._conn.close()
+        shutil.rmtree(self._checkpoint, ignore_errors=True)
         if error is None and self._process.exitcode != 0:
             error = RuntimeError(f"the process writing {self._what} stopped (exit code {self._process.exitcode})")
         if error is not None:
@@ -300,14 +305,15 @@ class _Forked:
         self._process.terminate()
         self._process.join()
         self._conn.close()
+        shutil.rmtree(self._checkpoint, ignore_errors=True)
 
 
-def _export_forked(kg: KnowledgeGraph, jobs: list[tuple[Path, str]], conn) -> None:
-    """The forked process: open the store afresh (never the parent's handle), export, report, and
-    leave without running the interpreter's teardown (it would close the parent's store)."""
+def _export_forked(kg: KnowledgeGraph, checkpoint: Path, jobs: list[tuple[Path, str]], conn) -> None:
+    """The forked process: open the store's checkpoint (never the parent's handle), export, report,
+    and leave without running the interpreter's teardown (it would close the parent's store)."""
     code = 0
     try:
-        view = kg.read_only_copy()
+        view = kg.read_only_copy(checkpoint)
         for path, fmt in jobs:
             export(view, fmt, path)
         conn.send(None)
