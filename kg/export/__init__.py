@@ -245,7 +245,8 @@ def write_build_outputs(kg: KnowledgeGraph, output: Path, *, parallel: bool = Fa
 
     ``parallel`` (an on-disk graph, where processes can fork): the Turtle first (streamed from the
     canonical N-Triples while the store is still loading), then a forked process writes the
-    outputs of :data:`FORKED_FORMATS` from its own read-only handle of the store while this one
+    outputs of :data:`FORKED_FORMATS` from a read-only handle of a checkpoint of the store (see
+    :meth:`~kg.graph.KnowledgeGraph.checkpoint`) while this one
     writes the rest and calls ``then``. The files are the same either way; an error in either
     process is raised here, after the other has stopped."""
     names = list(BUILD_OUTPUTS)
