@@ -112,7 +112,7 @@ def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _pool(batches: Iterator[list[Document]], options, jobs: int, pack=None) -> Iterator:
+def _pool(batches: Iterator[list[Document]], options, jobs: int, pack: Callable[[DocResult], Any] | None = None) -> Iterator:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker) as pool:
@@ -134,7 +134,8 @@ def _pool(batches: Iterator[list[Document]], options, jobs: int, pack=None) -> I
             raise
 
 
-def _dask(batches: Iterator[list[Document]], options, jobs: int, scheduler: str | None, pack=None) -> Iterator:
+def _dask(batches: Iterator[list[Document]], options, jobs: int, scheduler: str | None,
+          pack: Callable[[DocResult], Any] | None = None) -> Iterator:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:

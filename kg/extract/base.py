@@ -184,6 +184,9 @@ class SentenceView:
         return [m for m in self.mentions if start <= m.start and m.end <= end and m.type in types]
 
 
+_VIEWS = "_sentence_views"  # where an analysis keeps its views
+
+
 def sentence_views(analysis: Analysis) -> tuple[SentenceView, ...]:
     """A view of every sentence of the document, made once per analysis (each extractor walks
     them; a view is read-only) and kept on it as a cached attribute would be."""
@@ -191,9 +194,6 @@ def sentence_views(analysis: Analysis) -> tuple[SentenceView, ...]:
     if views is None:
         views = analysis.__dict__[_VIEWS] = tuple(SentenceView(analysis, s) for s in analysis.sentences)
     return views
-
-
-_VIEWS = "_sentence_views"
 
 
 def sentences(analysis: Analysis) -> Iterator[SentenceView]:
