@@ -222,59 +222,61 @@ def test_a_graph_that_outgrows_memory_unannounced_moves_to_disk_with_the_same_li
         on_disk.close()
 
 
-def test_two_processes_write_the_outputs_of_one(corpus, tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def on_disk(corpus, tmp_path, monkeypatch, capsys):
+    """(an on-disk graph of the corpus, its stored analyses); the graph is closed afterwards."""
+    kg(["build", str(corpus), "-o", str(tmp_path / "built"), "--jobs", "1"], monkeypatch, capsys)
+    results = list(stored_results(tmp_path / "built"))
+    graph = assemble(lambda: iter(results), tmp_path / "work", limit=50)
+    try:
+        yield graph, results
+    finally:
+        graph.close()
+
+
+def test_two_processes_write_the_outputs_of_one(on_disk, tmp_path, monkeypatch):
     import os
 
     from kg import export
 
-    kg(["build", str(corpus), "-o", str(tmp_path / "built"), "--jobs", "1"], monkeypatch, capsys)
-    results = list(stored_results(tmp_path / "built"))
-    graph = assemble(lambda: iter(results), tmp_path / "work", limit=50)
+    graph, results = on_disk
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
-    try:
-        export.write_build_outputs(graph, serial)
-        done = []
-        export.write_build_outputs(graph, parallel, parallel=True, then=lambda: done.append(os.getpid()))
-        for name in OUTPUTS:
-            assert (parallel / name).read_bytes() == (serial / name).read_bytes(), name
-        assert done == [os.getpid()]
-        # the HTML page and GraphML come from another process, which reopened the store read-only
-        monkeypatch.setitem(export.EXPORTERS, "html", lambda kg: f"{os.getpid()} {len(kg)} {kg.store is not graph.store}")
+    export.write_build_outputs(graph, serial)
+    done = []
+    export.write_build_outputs(graph, parallel, parallel=True, then=lambda: done.append(os.getpid()))
+    for name in OUTPUTS:
+        assert (parallel / name).read_bytes() == (serial / name).read_bytes(), name
+    assert done == [os.getpid()]
+    # the HTML page and GraphML come from another process, which reads a checkpoint of the store
+    monkeypatch.setitem(export.EXPORTERS, "html", lambda kg: f"{os.getpid()} {len(kg)} {kg.store is not graph.store}")
+    export.write_build_outputs(graph, parallel, parallel=True)
+    pid, size, reopened = (parallel / "graph.html").read_text().split()
+    assert int(pid) != os.getpid() and int(size) == len(graph) and reopened == "True"
+    # an error there is raised here, after this process's own outputs
+    def fails(kg):
+        raise export.ConfigError("no room for the page", fix="free some space")
+
+    monkeypatch.setitem(export.EXPORTERS, "html", fails)
+    (parallel / "triples.csv").unlink()
+    with pytest.raises(export.ConfigError, match="no room for the page; free some space"):
         export.write_build_outputs(graph, parallel, parallel=True)
-        pid, size, reopened = (parallel / "graph.html").read_text().split()
-        assert int(pid) != os.getpid() and int(size) == len(graph) and reopened == "True"
-        # an error there is raised here, after this process's own outputs
-        def fails(kg):
-            raise export.ConfigError("no room for the page", fix="free some space")
-
-        monkeypatch.setitem(export.EXPORTERS, "html", fails)
-        (parallel / "triples.csv").unlink()
-        with pytest.raises(export.ConfigError, match="no room for the page; free some space"):
-            export.write_build_outputs(graph, parallel, parallel=True)
-        assert (parallel / "triples.csv").read_bytes() == (serial / "triples.csv").read_bytes()
-        # an in-memory graph is written by this process alone
-        small = build_graph(results)
-        monkeypatch.setitem(export.EXPORTERS, "html", lambda kg: str(os.getpid()))
-        export.write_build_outputs(small, tmp_path / "small", parallel=True)
-        assert (tmp_path / "small" / "graph.html").read_text() == str(os.getpid())
-    finally:
-        graph.close()
+    assert (parallel / "triples.csv").read_bytes() == (serial / "triples.csv").read_bytes()
+    # an in-memory graph is written by this process alone
+    small = build_graph(results)
+    monkeypatch.setitem(export.EXPORTERS, "html", lambda kg: str(os.getpid()))
+    export.write_build_outputs(small, tmp_path / "small", parallel=True)
+    assert (tmp_path / "small" / "graph.html").read_text() == str(os.getpid())
 
 
-
-def test_a_checkpoint_outlives_the_store_files_it_was_made_from(corpus, tmp_path, monkeypatch, capsys):
-    kg(["build", str(corpus), "-o", str(tmp_path / "built"), "--jobs", "1"], monkeypatch, capsys)
-    results = list(stored_results(tmp_path / "built"))
-    graph = assemble(lambda: iter(results), tmp_path / "work", limit=50)
-    try:
-        want = graph.stats()
-        checkpoint = graph.checkpoint()
-        assert graph.checkpoint() != checkpoint  # each its own directory
-        # a compaction of the store deletes the files it merged: the checkpoint's are links of their own
-        for sst in (tmp_path / "work" / "store").glob("*.sst"):
-            sst.unlink()
-        view = graph.read_only_copy(checkpoint)
-        assert view.stats() == want and len(view) == len(graph)
-    finally:
-        graph.close()
-    assert not (tmp_path / "work").exists()
+def test_a_checkpoint_outlives_the_store_files_it_was_made_from(on_disk, tmp_path):
+    graph, _ = on_disk
+    want = graph.stats()
+    checkpoint = graph.checkpoint()
+    assert graph.checkpoint() != checkpoint  # each its own directory
+    # a compaction of the store deletes the files it merged: the checkpoint's are links of their own
+    for sst in (tmp_path / "work" / "store").glob("*.sst"):
+        sst.unlink()
+    view = graph.read_only_copy(checkpoint)
+    assert view.stats() == want and len(view) == len(graph)
+    graph.close()
+    assert not (tmp_path / "work").exists()  # the checkpoints go with the graph

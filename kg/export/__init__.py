@@ -245,10 +245,10 @@ def write_build_outputs(kg: KnowledgeGraph, output: Path, *, parallel: bool = Fa
 
     ``parallel`` (an on-disk graph, where processes can fork): the Turtle first (streamed from the
     canonical N-Triples while the store is still loading), then a forked process writes the
-    outputs of :data:`FORKED_FORMATS` from a read-only handle of a checkpoint of the store (see
-    :meth:`~kg.graph.KnowledgeGraph.checkpoint`) while this one
-    writes the rest and calls ``then``. The files are the same either way; an error in either
-    process is raised here, after the other has stopped."""
+    outputs of :data:`FORKED_FORMATS` from a checkpoint of the store (see
+    :meth:`~kg.graph.KnowledgeGraph.checkpoint`) while this one writes the rest and calls
+    ``then``. The files are the same either way; an error in either process is raised here,
+    after the other has stopped."""
     names = list(BUILD_OUTPUTS)
     if not (parallel and kg.on_disk and "fork" in multiprocessing.get_all_start_methods()):
         for name in names:
@@ -294,9 +294,7 @@ class _Forked:
             error = self._conn.recv()
         except EOFError:
             error = None
-        self._process.join()
-        self._conn.close()
-        shutil.rmtree(self._checkpoint, ignore_errors=True)
+        self._finish()
         if error is None and self._process.exitcode != 0:
             error = RuntimeError(f"the process writing {self._what} stopped (exit code {self._process.exitcode})")
         if error is not None:
@@ -304,6 +302,9 @@ class _Forked:
 
     def stop(self) -> None:
         self._process.terminate()
+        self._finish()
+
+    def _finish(self) -> None:
         self._process.join()
         self._conn.close()
         shutil.rmtree(self._checkpoint, ignore_errors=True)

@@ -183,7 +183,7 @@ def _pack(s: str) -> tuple[int, int]:
 class _StringTable:
     """Strings (at most six characters) -> small non-negative ints, probed by compiled loops:
     an open-addressing hash table over the two keys of :func:`_pack`, which are compared in
-    full (exact, no false hits). ``first``: whether a code point starts (or ends) some string."""
+    full (exact, no false hits). ``edge[c]``: whether code point c starts (``last``: ends) some string."""
 
     def __init__(self, items: dict[str, int], *, last: bool = False) -> None:
         size = 1 << max(4, (2 * len(items)).bit_length())  # at most half full
@@ -547,10 +547,10 @@ def _find_py(K1, K2, V, shift, codes, start, end):  # pragma: no cover - compile
     """The value of the string ``codes[start:end]`` (at most six characters), else -1."""
     k1 = np.int64(0)
     k2 = np.int64(0)
-    for p in range(start, min(end, start + 3)):
-        k1 = (k1 << 21) | (codes[p] + 1)
+    for p in range(start, min(end, start + 3)):  # as _pack
+        k1 = (k1 << _BITS) | (codes[p] + 1)
     for p in range(start + 3, end):
-        k2 = (k2 << 21) | (codes[p] + 1)
+        k2 = (k2 << _BITS) | (codes[p] + 1)
     mask = len(K1) - 1
     i = np.int64((_mix(k1, k2) * np.uint64(_FIB)) >> np.uint64(shift))
     while K1[i] != -1:
