@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import itertools
 import os
+import re
 import shutil
 import sys
 import threading
@@ -186,6 +186,15 @@ def canonical_rdf(rdf: Graph, fmt: str = "turtle") -> str | None:
     return fix_lang_case(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=turtle_prefixes())).decode("utf-8")
 
 
+#: What :meth:`KnowledgeGraph.fact_rows` reads of an on-disk graph (see :meth:`~KnowledgeGraph.prefetch`).
+FACT_ROWS_READ = {
+    "objects": [(RDFS.label, True), (RDF.subject, False), (RDF.predicate, True), (RDF.object, False),
+                (KG.evidence, False), (KG.document, False), (DCTERMS.identifier, True), (KG.confidence, True),
+                (KG.sentenceText, True), (KG.extractor, True)],
+    "types": [KG.Assertion],
+}
+
+
 class KnowledgeGraph:
     """An RDF graph of facts with provenance; ``to_networkx()`` gives the graph view.
 
@@ -205,6 +214,8 @@ class KnowledgeGraph:
         self._workdir = workdir
         self._networkx: nx.MultiDiGraph | None = None
         self._scans: dict = {}  # (predicate, text) -> objects_by_subject, for an on-disk graph
+        self._types: dict[str, list[str]] = {}  # class IRI -> its nodes' texts, for an on-disk graph
+        self._counts: dict[str, Counter] = {}  # predicate IRI -> count_objects, for an on-disk graph
         for prefix, iri in PREFIXES.items():
             self._rdf.bind(prefix, iri, override=True)
 
@@ -233,20 +244,14 @@ class KnowledgeGraph:
     def on_disk(self) -> bool:
         return self.canonical_nt is not None
 
-    def checkpoint(self) -> Path:
-        """A checkpoint of this on-disk graph's store, in its working directory: hard links to the
-        store's files, so the store's own compactions (which delete files) cannot pull them from
-        under a reader of the checkpoint. For :meth:`read_only_copy`; :meth:`close` deletes it."""
-        if self._workdir is None:
-            raise ValueError("only an on-disk graph has a store to checkpoint")
-        path = self._workdir / f"{_STORE_DIR}-checkpoint-{os.getpid()}-{next(_CHECKPOINTS)}"
-        self.store.backup(str(path))
-        return path
-
-    def read_only_copy(self, checkpoint: Path) -> KnowledgeGraph:
-        """This on-disk graph over a :meth:`checkpoint` of its store, opened read-only: for another
-        process (a forked child must not use its parent's handle). Its ``close()`` deletes nothing."""
-        return _on_disk(ox.Store.read_only(str(checkpoint)), self.canonical_nt, len(self), None)
+    def nt_view(self) -> KnowledgeGraph:
+        """This on-disk graph as its canonical N-Triples alone, without the store: for another
+        process (a forked child must not use its parent's store handle), which can write from it
+        what is read from the N-Triples (Turtle, N-Triples, the CSVs, the networkx view and the
+        outputs made of that). Its ``close()`` deletes nothing; asking it for rdflib's graph raises."""
+        if self.canonical_nt is None:
+            raise ValueError("only an on-disk graph has canonical N-Triples to view")
+        return _NTView(canonical_nt=self.canonical_nt, size=len(self))
 
     def close(self) -> None:
         """Release an on-disk graph's store and delete its working files (no-op in memory)."""
@@ -258,7 +263,7 @@ class KnowledgeGraph:
             self._rdf = Graph()
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = self.canonical_nt = self._store = None
-            self._scans = {}
+            self._scans, self._types, self._counts = {}, {}, {}
 
     def write(self, fmt: str, out: BinaryIO) -> None:
         """Write the graph to a binary file; Turtle and N-Triples of an on-disk graph stream from
@@ -273,8 +278,9 @@ class KnowledgeGraph:
 
     def query(self, sparql: str, bindings: dict | None = None) -> Result:
         """Run SPARQL 1.1 with the kg prefixes predeclared."""
+        rdf = self.rdf
         try:
-            return self.rdf.query(sparql, initNs=PREFIXES, initBindings=bindings)
+            return rdf.query(sparql, initNs=PREFIXES, initBindings=bindings)
         except Exception as err:  # rdflib raises pyparsing and assorted errors
             msg = str(err).splitlines()[0] if str(err) else type(err).__name__
             raise QueryError(f"invalid SPARQL query: {msg}", fix="check the query syntax") from None
@@ -292,19 +298,49 @@ class KnowledgeGraph:
                 return text
         return self.rdf.serialize(format=fmt)
 
-    def _quads(self, predicate, obj=None):
-        """The quads of an on-disk graph's store with ``predicate`` (and the IRI ``obj``), scanned
-        by Oxigraph itself: rdflib's API over the store costs 2-3x more per triple."""
-        o = None if obj is None else ox.NamedNode(str(obj))
-        return self.store.quads_for_pattern(None, ox.NamedNode(str(predicate)), o, ox.DefaultGraph())
-
     def _typed(self, cls) -> set[str]:
         """The IRIs (as text) of the nodes of class ``cls``."""
-        if self.store is None:
+        if self.canonical_nt is None:
             return {str(s) for s in self.rdf.subjects(RDF.type, cls)}
-        return {q.subject.value for q in self._quads(RDF.type, cls)}
+        self.prefetch(types=[cls])
+        return set(self._types[str(cls)])
+
+    def prefetch(self, objects: Iterable[tuple[object, bool]] = (), types: Iterable = (), counts: Iterable = ()) -> None:
+        """Read, in one pass over an on-disk graph's canonical N-Triples, what the calls
+        ``objects_by_subject(predicate, text=text)`` for each (predicate, text) of ``objects``,
+        ``subjects_of_type(cls)`` for each class of ``types`` and ``count_objects(predicate)`` for
+        each predicate of ``counts`` will ask for, and keep it for them (the graph does not
+        change). The file is read faster than the store is scanned (Oxigraph makes each quad's
+        terms, ~12 µs a quad) and needs no store: it may still be loading. No-op in memory."""
+        if self.canonical_nt is None:
+            return
+        objects = {(str(p), bool(text)) for p, text in objects} - set(self._scans)
+        types = {str(c) for c in types} - set(self._types)
+        counts = {str(p) for p in counts} - set(self._counts)
+        if not (objects or types or counts):
+            return
+        # "<predicate>" -> what to do with its lines: (scan dict, text) / class filter / counter
+        scans: dict[str, list[tuple[dict, bool]]] = {}
+        for p, text in objects:
+            scans.setdefault(f"<{p}>", []).append((self._scans.setdefault((p, text), {}), text))
+        wanted = {f"<{c}>": self._types.setdefault(c, []) for c in types}
+        counters = {f"<{p}>": self._counts.setdefault(p, Counter()) for p in counts}
+        type_key = f"<{RDF.type}>"
+        with open(self.canonical_nt, encoding="utf-8", newline="\n") as fh:
+            for line in fh:
+                s, p, o = line.split(" ", 2)  # IRIs and blank nodes hold no space
+                if p == type_key:
+                    nodes = wanted.get(o[:-3])
+                    if nodes is not None:
+                        nodes.append(_nt_text(s))
+                for out, text in scans.get(p, ()):
+                    out.setdefault(_nt_node(s), []).append(_nt_object(o[:-3], text))
+                counter = counters.get(p)
+                if counter is not None:
+                    counter[_nt_value(o[:-3])] += 1
 
     def stats(self) -> dict[str, int]:
+        self.prefetch(types=[*CLASS_OF_TYPE.values(), KG.Document, KG.Assertion, KG.Evidence, KG.Statement])
         entities = set().union(*(self._typed(cls) for cls in CLASS_OF_TYPE.values()))
         return {
             "documents": len(self._typed(KG.Document)),
@@ -319,38 +355,34 @@ class KnowledgeGraph:
         labels = sorted(str(o) for o in self.rdf.objects(node, RDFS.label))
         return labels[0] if labels else str(node).rsplit("/", 1)[-1]
 
-    def objects_by_subject(self, predicate, keep: bool = True, text: bool = False) -> dict:
+    def objects_by_subject(self, predicate, text: bool = False) -> dict:
         """subject -> its objects for ``predicate``, in one scan (per-node lookups are slow on a
         store); ``text``: the objects' texts (:func:`_lexical`) instead of rdflib terms, for the
-        outputs that only print them (no term is made per literal). An on-disk graph's scan is
-        kept (``keep``) for the next output that asks: the graph does not change."""
-        if self.store is None:
+        outputs that only print them (no term is made per literal). An on-disk graph reads them
+        from its N-Triples (see :meth:`prefetch`) and keeps them for the next output that asks:
+        do not change the dict."""
+        if self.canonical_nt is None:
             out: dict = {}
             for s, o in self.rdf.subject_objects(predicate):
                 out.setdefault(s, []).append(_lexical(o) if text else o)
             return out
-        out = self._scans.get((predicate, text))
-        if out is None:
-            out = {}
-            convert = _ox_text if text else _from_ox
-            for q in self._quads(predicate):
-                out.setdefault(_from_ox(q.subject), []).append(convert(q.object))
-            if keep:
-                self._scans[(predicate, text)] = out
-        return out
+        self.prefetch(objects=[(predicate, text)])
+        return self._scans[(str(predicate), bool(text))]
 
     def count_objects(self, predicate) -> Counter:
         """How many triples with ``predicate`` each object is in, by the object's text (one scan,
         no term made per triple)."""
-        if self.store is None:
+        if self.canonical_nt is None:
             return Counter(str(o) for o in self.rdf.objects(None, predicate))
-        return Counter(q.object.value for q in self._quads(predicate))
+        self.prefetch(counts=[predicate])
+        return Counter(self._counts[str(predicate)])
 
     def subjects_of_type(self, cls) -> list:
         """The nodes of class ``cls``, sorted (as rdflib orders terms)."""
-        if self.store is None:
+        if self.canonical_nt is None:
             return sorted(set(self.rdf.subjects(RDF.type, cls)), key=_term_order)
-        return sorted((_from_ox(q.subject) for q in self._quads(RDF.type, cls)), key=_term_order)
+        self.prefetch(types=[cls])
+        return sorted(map(_text_node, self._types[str(cls)]), key=_term_order)
 
     def value_by_subject(self, predicate, text: bool = False) -> dict:
         """subject -> one object for ``predicate`` (like ``Graph.value``); ``text`` as in :meth:`objects_by_subject`."""
@@ -369,6 +401,7 @@ class KnowledgeGraph:
     def fact_rows(self) -> list[dict[str, str]]:
         """One row per (fact, supporting sentence), sorted."""
         rows = []
+        self.prefetch(**FACT_ROWS_READ)
         label = self.labeller()
         subject, predicate, obj_of = self.value_by_subject(RDF.subject), self.value_by_subject(RDF.predicate, text=True), self.value_by_subject(RDF.object)
         evidence, doc_of, ident = self.objects_by_subject(KG.evidence), self.value_by_subject(KG.document), self.value_by_subject(DCTERMS.identifier, text=True)
@@ -404,6 +437,10 @@ class KnowledgeGraph:
         return self._to_networkx()
 
     def _to_networkx(self) -> nx.MultiDiGraph:
+        self.prefetch(objects=[(RDFS.label, True), (SKOS.altLabel, True), (KG.hasStockCode, True), (RDF.value, True),
+                               (RDF.subject, False), (RDF.predicate, True), (RDF.object, False), (KG.evidence, False),
+                               (KG.sentenceText, True), (KG.confidence, True)],
+                      types=[*CLASS_OF_TYPE.values(), KG.Quantity, KG.Assertion])
         label = self.labeller()
         out = nx.MultiDiGraph()
         types_of: dict = {}  # entities and quantities -> their classes (one each, as built)
@@ -437,6 +474,14 @@ class KnowledgeGraph:
                 evidence=len(texts),
             )
         return out
+
+
+class _NTView(KnowledgeGraph):
+    """See :meth:`KnowledgeGraph.nt_view`."""
+
+    @property
+    def rdf(self) -> Graph:
+        raise RuntimeError("this view of the graph has only its N-Triples: no rdflib graph, no SPARQL")
 
 
 # ------------------------------------------------------------------------ building
@@ -731,7 +776,6 @@ class _Loader(threading.Thread):
 
 
 _STORE_DIR = "store"  # the on-disk graph's Oxigraph store, in its working directory
-_CHECKPOINTS = itertools.count()
 
 
 def _write_nt(lines: Iterable[str], workdir: Path) -> tuple[Path, int]:
@@ -818,6 +862,62 @@ def _from_ox(term):
     if datatype == _XSD_DECIMAL:
         return decimal_literal(Decimal(term.value))
     return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
+
+
+_NT_UNESCAPES = {"\\\\": "\\", "\\n": "\n", '\\"': '"', "\\r": "\r"}  # _NT_ESCAPES undone
+_NT_ESCAPED = re.compile(r"\\.")
+_DT_STRING = f"^^<{XSD.string}>"
+
+
+def _nt_text(term: str) -> str:
+    """The text of an IRI or blank node in N-Triples (``<iri>``, ``_:id``), as Oxigraph's ``.value``."""
+    return term[1:-1] if term[0] == "<" else term[2:]
+
+
+def _text_node(text: str):
+    """The rdflib term of a node's text from :func:`_nt_text`."""
+    return BNode(text[2:]) if text.startswith("_:") else _uri(text)
+
+
+def _nt_node(term: str):
+    """An IRI or blank node in N-Triples as the rdflib term :func:`_from_ox` makes of it in the store.
+    The IRI is made as ``URIRef()`` makes it without its check (the IRIs of canonical N-Triples
+    are valid IRIs: the check would only log), which costs more than the rest of a file's read."""
+    return str.__new__(URIRef, term[1:-1]) if term[0] == "<" else BNode(term[2:])
+
+
+def _nt_literal_parts(term: str) -> tuple[str, str]:
+    """(lexical form, tag) of a literal in N-Triples as :func:`_nt_literal` wrote it."""
+    end = term.rindex('"')
+    value = term[1:end]
+    if "\\" in value:
+        value = _NT_ESCAPED.sub(lambda m: _NT_UNESCAPES.get(m.group(), m.group()), value)
+    return value, term[end + 1:]
+
+
+def _nt_value(term: str) -> str:
+    """An N-Triples term's text: a node's IRI (or id), a literal's lexical form as written (as
+    ``str()`` of the rdflib term in a graph in memory)."""
+    return _nt_text(term) if term[0] != '"' else _nt_literal_parts(term)[0]
+
+
+def _nt_object(term: str, text: bool):
+    """An object in canonical N-Triples as :func:`_from_ox` (``text``: :func:`_ox_text`) gives the
+    stored term: language tags in our case, decimals in our form."""
+    if term[0] != '"':
+        return _nt_text(term) if text else _nt_node(term)
+    value, tag = _nt_literal_parts(term)
+    if tag == _DT_DECIMAL:
+        value = _decimal(Decimal(value))
+        return value if text else Literal(value, datatype=XSD.decimal)
+    if text:
+        return value
+    if not tag or tag == _DT_STRING:
+        return Literal(value)
+    if tag[0] == "@":
+        lang = tag[1:].lower()
+        return Literal(value, lang=_LANG_TAGS.get(lang, lang))
+    return Literal(value, datatype=URIRef(tag[3:-1]))
 
 
 def open_stored(store_dir: Path, workdir: Path) -> KnowledgeGraph:

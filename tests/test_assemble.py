@@ -247,11 +247,11 @@ def test_two_processes_write_the_outputs_of_one(on_disk, tmp_path, monkeypatch):
     for name in OUTPUTS:
         assert (parallel / name).read_bytes() == (serial / name).read_bytes(), name
     assert done == [os.getpid()]
-    # the HTML page and GraphML come from another process, which reads a checkpoint of the store
-    monkeypatch.setitem(export.EXPORTERS, "html", lambda kg: f"{os.getpid()} {len(kg)} {kg.store is not graph.store}")
+    # the HTML page and GraphML come from another process, which reads the N-Triples, not the store
+    monkeypatch.setitem(export.EXPORTERS, "html", lambda kg: f"{os.getpid()} {len(kg)} {kg.store is None}")
     export.write_build_outputs(graph, parallel, parallel=True)
-    pid, size, reopened = (parallel / "graph.html").read_text().split()
-    assert int(pid) != os.getpid() and int(size) == len(graph) and reopened == "True"
+    pid, size, no_store = (parallel / "graph.html").read_text().split()
+    assert int(pid) != os.getpid() and int(size) == len(graph) and no_store == "True"
     # an error there is raised here, after this process's own outputs
     def fails(kg):
         raise export.ConfigError("no room for the page", fix="free some space")
@@ -268,15 +268,44 @@ def test_two_processes_write_the_outputs_of_one(on_disk, tmp_path, monkeypatch):
     assert (tmp_path / "small" / "graph.html").read_text() == str(os.getpid())
 
 
-def test_a_checkpoint_outlives_the_store_files_it_was_made_from(on_disk, tmp_path):
+def test_the_n_triples_view_reads_what_the_store_holds(on_disk):
+    """The view a forked writer uses reads the canonical N-Triples (no store): the same stats,
+    fact rows, entity rows and networkx view as the graph, and as the graph built in memory."""
+    from kg.export import EXPORTERS
+
     graph, _ = on_disk
-    want = graph.stats()
-    checkpoint = graph.checkpoint()
-    assert graph.checkpoint() != checkpoint  # each its own directory
-    # a compaction of the store deletes the files it merged: the checkpoint's are links of their own
-    for sst in (tmp_path / "work" / "store").glob("*.sst"):
-        sst.unlink()
-    view = graph.read_only_copy(checkpoint)
-    assert view.stats() == want and len(view) == len(graph)
-    graph.close()
-    assert not (tmp_path / "work").exists()  # the checkpoints go with the graph
+    view = graph.nt_view()
+    assert view.store is None and len(view) == len(graph)
+    with pytest.raises(RuntimeError, match="no rdflib graph"):
+        view.query("SELECT * WHERE { ?s ?p ?o }")
+    assert view.stats() == graph.stats()
+    for fmt in ("csv", "entities", "graphml"):
+        assert EXPORTERS[fmt](view) == EXPORTERS[fmt](graph), fmt
+    in_memory = build_graph(_)
+    for fmt in ("csv", "entities", "graphml"):
+        assert EXPORTERS[fmt](view) == EXPORTERS[fmt](in_memory), fmt
+    view.close()
+    assert graph.canonical_nt.exists()  # the view deletes nothing
+
+
+@pytest.mark.parametrize("lexical, tag", [
+    ('他说："涨了 5%"\\ 又\n换行\r', ""), ("700.0", "^^<http://www.w3.org/2001/XMLSchema#decimal>"),
+    ("0.125", "^^<http://www.w3.org/2001/XMLSchema#decimal>"), ("12", "^^<http://www.w3.org/2001/XMLSchema#integer>"),
+    ("2024-02-29", "^^<http://www.w3.org/2001/XMLSchema#date>"), ("true", "^^<http://www.w3.org/2001/XMLSchema#boolean>"),
+    ("中国电信", "@zh-Hans"), ("中國電信", "@zh-Hant"), ("x", "^^<https://example.org/dt>"),
+])
+def test_a_literal_read_from_n_triples_is_the_term_read_from_the_store(lexical, tag, tmp_path):
+    """What the N-Triples view reads (graph._nt_object) equals what a store scan gives
+    (graph._from_ox, graph._ox_text) for the literal the builder wrote."""
+    import pyoxigraph as ox
+
+    from kg import graph as G
+
+    term = G._nt_literal(lexical, tag)
+    store = ox.Store()
+    store.load(f"<https://e.org/s> <https://e.org/p> {term} .\n".encode(), format=ox.RdfFormat.N_TRIPLES)
+    (stored,) = [q.object for q in store.quads_for_pattern(None, None, None)]
+    assert G._nt_object(term, False) == G._from_ox(stored)
+    assert type(G._nt_object(term, False)) is type(G._from_ox(stored))
+    assert G._nt_object(term, True) == G._ox_text(stored)
+    assert G._nt_node("<https://e.org/s>") == G._from_ox(ox.NamedNode("https://e.org/s"))

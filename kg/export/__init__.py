@@ -7,7 +7,6 @@ import csv
 import io
 import multiprocessing
 import os
-import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,8 @@ from typing import BinaryIO
 import networkx as nx
 
 from kg.errors import ConfigError
-from kg.graph import KnowledgeGraph
+from kg.graph import CLASS_OF_TYPE, FACT_ROWS_READ, TYPE_OF_CLASS, KnowledgeGraph
+from kg.namespaces import KG, RDF, RDFS, SDO, SKOS
 
 __all__ = ["BUILD_OUTPUTS", "EXPORTERS", "export", "write_atomic", "write_build_outputs"]
 
@@ -157,12 +157,19 @@ def _csv(kg: KnowledgeGraph) -> str:
 ENTITY_COLUMNS = ("iri", "label", "type", "labels", "aliases", "stock_codes", "documents", "facts")
 
 
+#: What :func:`_entities_csv` reads of an on-disk graph (see ``KnowledgeGraph.prefetch``).
+_ENTITY_ROWS_READ = {
+    "objects": [(RDFS.label, True), (RDF.subject, False), (RDF.object, False), (SKOS.prefLabel, True),
+                (SKOS.altLabel, True), (KG.hasStockCode, True)],
+    "types": [KG.Assertion, *CLASS_OF_TYPE.values()],
+    "counts": [SDO.mentions],
+}
+
+
 def _entities_csv(kg: KnowledgeGraph) -> str:
     """One row per entity: preferred labels (every script), aliases, stock codes, how many
     documents mention it and how many facts it takes part in."""
-    from kg.graph import CLASS_OF_TYPE, TYPE_OF_CLASS
-    from kg.namespaces import KG, RDF, SDO, SKOS
-
+    kg.prefetch(**_ENTITY_ROWS_READ)
     label = kg.labeller()
     subject, obj = kg.value_by_subject(RDF.subject), kg.value_by_subject(RDF.object)
     facts: dict = {}
@@ -243,12 +250,11 @@ def write_build_outputs(kg: KnowledgeGraph, output: Path, *, parallel: bool = Fa
                         then: Callable[[], None] | None = None) -> None:
     """Write :data:`BUILD_OUTPUTS` into ``output``, then call ``then`` (the caller's last step).
 
-    ``parallel`` (an on-disk graph, where processes can fork): the Turtle first (streamed from the
-    canonical N-Triples while the store is still loading), then a forked process writes the
-    outputs of :data:`FORKED_FORMATS` from a checkpoint of the store (see
-    :meth:`~kg.graph.KnowledgeGraph.checkpoint`) while this one writes the rest and calls
-    ``then``. The files are the same either way; an error in either process is raised here,
-    after the other has stopped."""
+    ``parallel`` (an on-disk graph, where processes can fork): a forked process writes the
+    outputs of :data:`FORKED_FORMATS` from the graph's canonical N-Triples (see
+    :meth:`~kg.graph.KnowledgeGraph.nt_view`: it never touches the store, which may still be
+    loading) while this one writes the rest and calls ``then``. The files are the same either
+    way; an error in either process is raised here, after the other has stopped."""
     names = list(BUILD_OUTPUTS)
     if not (parallel and kg.on_disk and "fork" in multiprocessing.get_all_start_methods()):
         for name in names:
@@ -257,13 +263,13 @@ def write_build_outputs(kg: KnowledgeGraph, output: Path, *, parallel: bool = Fa
             then()
         return
     forked = [name for name in names if BUILD_OUTPUTS[name] in FORKED_FORMATS]
-    streamed = [name for name in names if BUILD_OUTPUTS[name] in ("ttl", "nt")]
-    for name in streamed:
-        export(kg, BUILD_OUTPUTS[name], output / name)
     child = _Forked(kg, [(output / name, BUILD_OUTPUTS[name]) for name in forked])
     try:
+        # one read of the N-Triples for both CSVs
+        kg.prefetch(**{k: [*FACT_ROWS_READ[k], *_ENTITY_ROWS_READ.get(k, ())] for k in FACT_ROWS_READ},
+                    counts=_ENTITY_ROWS_READ["counts"])
         for name in names:
-            if name not in forked and name not in streamed:
+            if name not in forked:
                 export(kg, BUILD_OUTPUTS[name], output / name)
         if then is not None:
             then()
@@ -277,13 +283,13 @@ class _Forked:
     """Exports run by a forked process (see :func:`write_build_outputs`)."""
 
     def __init__(self, kg: KnowledgeGraph, jobs: list[tuple[Path, str]]) -> None:
-        # waits for the store's load (no thread may be filling it at the fork); the child reads a
-        # checkpoint, whose files this process's store cannot delete when it compacts
-        self._checkpoint = kg.checkpoint()
+        # the child reads the canonical N-Triples only: this process's store (which a thread may
+        # still be loading) is never used there
+        view = kg.nt_view()
         context = multiprocessing.get_context("fork")
         self._conn, child_end = context.Pipe(duplex=False)
         self._what = ", ".join(path.name for path, _ in jobs)
-        self._process = context.Process(target=_export_forked, args=(kg, self._checkpoint, jobs, child_end),
+        self._process = context.Process(target=_export_forked, args=(view, jobs, child_end),
                                         name="kg-export", daemon=True)
         self._process.start()
         child_end.close()
@@ -307,15 +313,13 @@ class _Forked:
     def _finish(self) -> None:
         self._process.join()
         self._conn.close()
-        shutil.rmtree(self._checkpoint, ignore_errors=True)
 
 
-def _export_forked(kg: KnowledgeGraph, checkpoint: Path, jobs: list[tuple[Path, str]], conn) -> None:
-    """The forked process: open the store's checkpoint (never the parent's handle), export, report,
-    and leave without running the interpreter's teardown (it would close the parent's store)."""
+def _export_forked(view: KnowledgeGraph, jobs: list[tuple[Path, str]], conn) -> None:
+    """The forked process: export from the N-Triples view, report, and leave without running the
+    interpreter's teardown (it would close the parent's store)."""
     code = 0
     try:
-        view = kg.read_only_copy(checkpoint)
         for path, fmt in jobs:
             export(view, fmt, path)
         conn.send(None)
