@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -73,6 +73,11 @@ def _name_key(given: str, norm: str, etype: str) -> str:
     return name.lower()
 
 
+@lru_cache(maxsize=1 << 17)  # per mention, twice per graph build: the same names recur
+def _key(given: str, norm: str, etype: str) -> str:
+    return f"{type_group(etype)}:{_name_key(given, norm, etype)}"
+
+
 @lru_cache(maxsize=1 << 17)
 def _path(key: str) -> str:
     group, name = key.split(":", 1)
@@ -129,7 +134,7 @@ class Resolver:
         self.merges: list[tuple[str, str, str]] = []  # (key, merged into, rule)
 
     def key_of(self, mention: Mention) -> str:
-        return f"{type_group(mention.type)}:{name_key(mention)}"
+        return _key(mention.canonical or mention.norm, mention.norm, mention.type)
 
     def add(self, mention: Mention, document: str, script: str) -> str:
         key = self.key_of(mention)
@@ -181,12 +186,17 @@ class Resolver:
             self.merges.append((b, a, rule))
 
     def entities(self) -> dict[str, Entity]:
-        """key -> its entity (every key of a merged group maps to the same Entity)."""
+        """key -> its entity (every key of a merged group maps to the same Entity). A key merged
+        with no other gives an entity that shares the resolver's counts: change neither."""
         groups: dict[str, list[str]] = defaultdict(list)
         for key in sorted(self._parent):
             groups[self._find(key)].append(key)
         out: dict[str, Entity] = {}
         for members in groups.values():
+            if len(members) == 1:  # most names: the entity shares its key's counts
+                (key,) = members
+                out[key] = replace(self._stats[key], from_lexicon=key in self._lexicon_keys)
+                continue
             best = min(members, key=lambda k: (k not in self._lexicon_keys, -self.count(k), -len(k), k))
             entity = Entity(key=best, from_lexicon=best in self._lexicon_keys)
             for k in members:

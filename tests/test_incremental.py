@@ -232,3 +232,22 @@ def test_workers_pack_results_as_the_state_stores_them():
         records = list(analyse_documents(docs, options, jobs=jobs, batch_size=2, pack=packed))
         assert [doc_id for doc_id, _ in records] == [d.id for d in docs]  # input order
         assert [pickle.loads(zlib.decompress(blob)) for _, blob in records] == plain
+
+
+def test_the_cycle_collector_is_off_while_the_graph_is_assembled_and_written(tmp_path):
+    import gc
+
+    from kg.incremental import update
+
+    seen = []
+    docs = [Document("a", "中国电信拥有700个数据中心。")]
+    graph, _ = update(tmp_path / "on", docs, write=lambda g: seen.append(gc.isenabled()))
+    graph.close()
+    assert seen == [False] and gc.isenabled()
+    gc.disable()  # a caller that had it off finds it off
+    try:
+        graph, _ = update(tmp_path / "off", docs, write=lambda g: seen.append(gc.isenabled()))
+        graph.close()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
