@@ -214,7 +214,7 @@ class KnowledgeGraph:
         self._workdir = workdir
         self._networkx: nx.MultiDiGraph | None = None
         self._scans: dict = {}  # (predicate, text) -> objects_by_subject, for an on-disk graph
-        self._types: dict[str, list[str]] = {}  # class IRI -> its nodes' texts, for an on-disk graph
+        self._types: dict[str, list[str]] | None = None  # class IRI -> its nodes' texts, for an on-disk graph
         self._counts: dict[str, Counter] = {}  # predicate IRI -> count_objects, for an on-disk graph
         for prefix, iri in PREFIXES.items():
             self._rdf.bind(prefix, iri, override=True)
@@ -263,7 +263,7 @@ class KnowledgeGraph:
             self._rdf = Graph()
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = self.canonical_nt = self._store = None
-            self._scans, self._types, self._counts = {}, {}, {}
+            self._scans, self._types, self._counts = {}, None, {}
 
     def write(self, fmt: str, out: BinaryIO) -> None:
         """Write the graph to a binary file; Turtle and N-Triples of an on-disk graph stream from
@@ -303,41 +303,43 @@ class KnowledgeGraph:
         if self.canonical_nt is None:
             return {str(s) for s in self.rdf.subjects(RDF.type, cls)}
         self.prefetch(types=[cls])
-        return set(self._types[str(cls)])
+        return set(self._types.get(str(cls), ()))
 
     def prefetch(self, objects: Iterable[tuple[object, bool]] = (), types: Iterable = (), counts: Iterable = ()) -> None:
         """Read, in one pass over an on-disk graph's canonical N-Triples, what the calls
         ``objects_by_subject(predicate, text=text)`` for each (predicate, text) of ``objects``,
-        ``subjects_of_type(cls)`` for each class of ``types`` and ``count_objects(predicate)`` for
-        each predicate of ``counts`` will ask for, and keep it for them (the graph does not
-        change). The file is read faster than the store is scanned (Oxigraph makes each quad's
-        terms, ~12 µs a quad) and needs no store: it may still be loading. No-op in memory."""
+        ``subjects_of_type(cls)`` and ``count_objects(predicate)`` for each predicate of ``counts``
+        will ask for, and keep it for them (the graph does not change). The first read also
+        takes the nodes of every class (``types`` is for the reader's documentation: the
+        ``rdf:type`` triples are few next to the graph's, and every reader asks for some).
+        The file is read faster than the store is scanned (Oxigraph makes each quad's terms,
+        ~12 µs a quad) and needs no store: it may still be loading. No-op in memory."""
         if self.canonical_nt is None:
             return
         objects = {(str(p), bool(text)) for p, text in objects} - set(self._scans)
-        types = {str(c) for c in types} - set(self._types)
         counts = {str(p) for p in counts} - set(self._counts)
-        if not (objects or types or counts):
+        read_types = self._types is None  # every class's nodes come with the first read
+        if not (objects or counts or read_types):
             return
-        # "<predicate>" -> what to do with its lines: (scan dict, text) / class filter / counter
+        # "<predicate>" -> where its lines go: (scan dict, text) / counter
         scans: dict[str, list[tuple[dict, bool]]] = {}
         for p, text in objects:
             scans.setdefault(f"<{p}>", []).append((self._scans.setdefault((p, text), {}), text))
-        wanted = {f"<{c}>": self._types.setdefault(c, []) for c in types}
         counters = {f"<{p}>": self._counts.setdefault(p, Counter()) for p in counts}
-        type_key = f"<{RDF.type}>"
+        types: dict[str, list[str]] = {}
+        type_key = f"<{RDF.type}>" if read_types else None
         with open(self.canonical_nt, encoding="utf-8", newline="\n") as fh:
             for line in fh:
                 s, p, o = line.split(" ", 2)  # IRIs and blank nodes hold no space
                 if p == type_key:
-                    nodes = wanted.get(o[:-3])
-                    if nodes is not None:
-                        nodes.append(_nt_text(s))
+                    types.setdefault(o[1:-4], []).append(_nt_text(s))
                 for out, text in scans.get(p, ()):
                     out.setdefault(_nt_node(s), []).append(_nt_object(o[:-3], text))
                 counter = counters.get(p)
                 if counter is not None:
                     counter[_nt_value(o[:-3])] += 1
+        if read_types:
+            self._types = types
 
     def stats(self) -> dict[str, int]:
         self.prefetch(types=[*CLASS_OF_TYPE.values(), KG.Document, KG.Assertion, KG.Evidence, KG.Statement])
@@ -382,7 +384,7 @@ class KnowledgeGraph:
         if self.canonical_nt is None:
             return sorted(set(self.rdf.subjects(RDF.type, cls)), key=_term_order)
         self.prefetch(types=[cls])
-        return sorted(map(_text_node, self._types[str(cls)]), key=_term_order)
+        return sorted(map(_text_node, self._types.get(str(cls), ())), key=_term_order)
 
     def value_by_subject(self, predicate, text: bool = False) -> dict:
         """subject -> one object for ``predicate`` (like ``Graph.value``); ``text`` as in :meth:`objects_by_subject`."""
