@@ -11,6 +11,7 @@ so memory stays bounded however long the input is.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -112,6 +113,21 @@ def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+_frozen = False
+
+
+def _analyse_in_worker(documents: list[Document], options, pack: Callable[[DocResult], Any] | None = None) -> list:
+    """:func:`analyse_batch` in a pool worker, which after its first batch moves what it holds
+    then (the pipeline and its models, kept for the worker's life) out of the cycle collector's
+    sight: they are never garbage, and each full collection walked them again."""
+    global _frozen
+    results = analyse_batch(documents, options, pack)
+    if not _frozen:
+        gc.freeze()
+        _frozen = True
+    return results
+
+
 def _pool(batches: Iterator[list[Document]], options, jobs: int, pack: Callable[[DocResult], Any] | None = None) -> Iterator:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
@@ -120,7 +136,7 @@ def _pool(batches: Iterator[list[Document]], options, jobs: int, pack: Callable[
 
         def fill() -> None:
             for batch in islice(batches, 2 * jobs - len(pending)):
-                pending.append(pool.submit(analyse_batch, batch, options, pack))
+                pending.append(pool.submit(_analyse_in_worker, batch, options, pack))
 
         try:
             fill()

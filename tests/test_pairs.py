@@ -168,6 +168,33 @@ def test_sentence_grams_give_the_rows_of_the_ngram_features():
             assert got == want, (a.text, b.text)
 
 
+def test_sentence_rows_are_the_rows_of_the_feature_strings():
+    """SentenceRows (rows looked up once per word) gives the rows of pair_features' strings for
+    every pair: at the sentence's ends (no words left or right), side by side (nothing between),
+    with punctuation between, with more words left and right than the features take."""
+    model = pairs.load_model()
+    view = "据报道，中国电信与中国移动今天在北京宣布，双方将在上海、广州和深圳共同建设数据中心，华为公司提供设备。"
+    tokens, pos = [], 0
+    for w in ["据", "报道", "，", "中国电信", "与", "中国移动", "今天", "在", "北京", "宣布", "，", "双方", "将",
+              "在", "上海", "、", "广州", "和", "深圳", "共同", "建设", "数据中心", "，", "华为公司", "提供", "设备", "。"]:
+        tokens.append((pos, pos + len(w)))
+        pos += len(w)
+    assert pos == len(view)
+    names = {"中国电信": "COMPANY", "中国移动": "COMPANY", "北京": "PLACE", "上海": "PLACE", "广州": "PLACE",
+             "华为公司": "COMPANY", "据": "PERSON", "设备。": "PRODUCT"}
+    mentions = sorted((Mention(start=view.index(n), end=view.index(n) + len(n), text=n, type=t, norm=n, source="crf")
+                       for n, t in names.items()), key=lambda m: m.start)
+    for lo, hi in ((0, len(view)), (4, 40)):  # the whole sentence, and a stretch of it
+        rows = pairs.SentenceRows(model, view, [t for t in tokens if t[0] >= lo and t[1] <= hi], lo, hi)
+        for i, a in enumerate(mentions):
+            for between, b in enumerate(mentions[i + 1:]):
+                want = model.rows(pairs.pair_features(view, [t for t in tokens if t[0] >= lo and t[1] <= hi],
+                                                       lo, hi, a, b, between, ngrams=False))
+                got = rows.of(a, b, between)
+                got.discard(-1)
+                assert got == want, (a.text, b.text, lo)
+
+
 def test_only_pairs_some_class_could_relate_are_scored():
     model = pairs.load_model()
     # a company founded on a date, in either order; an organisation's registered capital

@@ -16,6 +16,7 @@ the second is, or the predicate is symmetric.
 from __future__ import annotations
 
 import json
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ __all__ = [
     "MODEL_NAME",
     "PairModel",
     "SentenceGrams",
+    "SentenceRows",
     "SentenceWords",
     "candidate_pairs",
     "classify",
@@ -60,6 +62,7 @@ SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 #: 2.3 F1 on FinRE valid (short company names the recogniser types PERSON), so they are not.
 _DEFAULT_SIGNATURE = (AGENT_TYPES, AGENT_TYPES)
 _PUNCT = set("，,。；;：:、（）()《》“”\"'‘’—-！？!?")
+_PUNCT_RE = re.compile("[" + "".join(map(re.escape, sorted(_PUNCT))) + "]")
 
 
 def _coarse(t: str) -> str:
@@ -134,6 +137,62 @@ def pair_features(view: str, tokens: Sequence[tuple[int, int]] | SentenceWords, 
     return f
 
 
+_WORD_FAMILIES = ("mw", "mwf", "mwl", "lw", "lw1", "lw2", "lw3", "rw", "rw1", "rw2", "rw3")
+_MW, _MWF, _MWL, _LW, _LW1, _RW, _RW1 = 0, 1, 2, 3, 4, 7, 8
+
+
+class SentenceRows:
+    """The model rows of the features of the pairs of one sentence (:func:`pair_features`
+    without the n-grams, which :class:`SentenceGrams` adds), from rows looked up once per word
+    (:meth:`PairModel.word_rows`) instead of a feature string per word and pair."""
+
+    __slots__ = ("ends", "get", "rows", "sent_end", "sent_start", "starts", "view", "words")
+
+    def __init__(self, model: PairModel, view: str, tokens: Sequence[tuple[int, int]], sent_start: int, sent_end: int) -> None:
+        self.view, self.sent_start, self.sent_end, self.get = view, sent_start, sent_end, model.index.get
+        self.words = [view[s:e] for s, e in tokens]
+        self.starts = [s for s, _ in tokens]
+        self.ends = [e for _, e in tokens]
+        self.rows = list(map(model.word_rows, self.words))
+
+    def _within(self, start: int, end: int) -> tuple[int, int]:
+        return bisect_left(self.starts, start), bisect_right(self.ends, end)
+
+    def of(self, a: Mention, b: Mention, between: int) -> set[int]:
+        """The rows of the features of (a, b) that the model knows, -1 among them when some are unknown."""
+        view, get = self.view, self.get
+        ta, tb = _coarse(a.type), _coarse(b.type)
+        mid = view[a.end : b.start]
+        out = {get(f"T:{ta}|{tb}", -1), get(f"L:{_bucket(len(mid))}", -1), get(f"N:{min(between, 3)}", -1)}
+        for key, m in (("a", a), ("b", b)):
+            if m.end - m.start > 1:
+                out.add(get(f"{key}s:{view[m.end - 1]}", -1))
+            if m.end - m.start > 2:
+                out.add(get(f"{key}s2:{view[m.end - 2:m.end]}", -1))
+        if len(mid) <= 1:
+            out.add(get(f"mid:{mid}", -1))
+        punct = _PUNCT_RE.findall(mid)
+        if punct:
+            out.add(get("mp:" + "".join(sorted(set(punct))), -1))
+        rows, words = self.rows, self.words
+        left_lo, left_hi = self._within(self.sent_start, a.start)
+        mid_lo, mid_hi = self._within(a.end, b.start)
+        right_lo, right_hi = self._within(b.end, self.sent_end)
+        out.update([r[_MW] for r in rows[mid_lo:mid_hi]])
+        if mid_hi > mid_lo:
+            out.add(rows[mid_lo][_MWF])
+            out.add(rows[mid_hi - 1][_MWL])
+        for k in range(min(3, left_hi - left_lo)):
+            out.add(rows[left_hi - 1 - k][_LW1 + k])
+        out.update([r[_LW] for r in rows[max(left_lo, left_hi - 8):left_hi]])
+        for k in range(min(3, right_hi - right_lo)):
+            out.add(rows[right_lo + k][_RW1 + k])
+        out.update([r[_RW] for r in rows[right_lo:min(right_hi, right_lo + 10)]])
+        out.add(get(f"T:{ta}|{tb}|mwl:{words[mid_hi - 1] if mid_hi > mid_lo else ''}", -1))
+        out.add(get(f"T:{ta}|{tb}|rw1:{words[right_lo] if right_hi > right_lo else ''}", -1))
+        return out
+
+
 class SentenceGrams:
     """The model rows of the character n-gram features (``m1:`` … ``m3:``) at every position of
     ``view[start:end]``, looked up once for all the pairs of a sentence (give it the stretch from
@@ -194,6 +253,20 @@ class PairModel:
                     if subject in subj_types and obj in obj_types:
                         out.add((ta, tb))
         return frozenset(out)
+
+    @cached_property
+    def _word_rows(self) -> dict[str, tuple[int, ...]]:
+        return {}
+
+    def word_rows(self, word: str) -> tuple[int, ...]:
+        """The rows of a word's features in each of the word families of :func:`pair_features`
+        (``mw:``, ``mwf:``, ``mwl:``, ``lw:``, ``lw1:`` … ``rw3:``), -1 for those the model lacks;
+        kept per word (the vocabulary of news is not large)."""
+        rows = self._word_rows.get(word)
+        if rows is None:
+            get = self.index.get
+            rows = self._word_rows[word] = tuple(get(f"{family}:{word}", -1) for family in _WORD_FAMILIES)
+        return rows
 
     @cached_property
     def relations(self) -> np.ndarray:
@@ -279,12 +352,16 @@ def _pair_rows(model: PairModel, view: SentenceView) -> tuple[list[tuple[Mention
     pairs = [p for p in candidate_pairs(view.mentions) if (p[0].type, p[1].type) in possible]
     if not pairs:
         return [], []
-    words = SentenceWords(analysis.view, sentence_tokens(analysis, s.start, s.end))
+    tokens = sentence_tokens(analysis, s.start, s.end)
+    # the words any pair's features read: 8 left of the first pair, 10 right of the last
+    first = bisect_right(tokens, (min(a.start for a, _, _ in pairs), len(analysis.view) + 1))
+    last = bisect_left(tokens, (max(b.end for _, b, _ in pairs), -1))
+    features = SentenceRows(model, analysis.view, tokens[max(0, first - 9) : last + 11], s.start, s.end)
     grams = SentenceGrams(model, analysis.view, min(a.end for a, _, _ in pairs), max(b.start for _, b, _ in pairs))
     rows = []
     for a, b, between in pairs:
-        known = model.rows(pair_features(analysis.view, words, s.start, s.end, a, b, between, ngrams=False))
-        grams.add_between(known, a, b)
+        known = features.of(a, b, between)
+        grams.add_between(known, a, b)  # and drops the -1 of unknown features
         rows.append(known)
     return pairs, rows
 
