@@ -328,13 +328,23 @@ class KnowledgeGraph:
         counters = {f"<{p}>": self._counts.setdefault(p, Counter()) for p in counts}
         types: dict[str, list[str]] = {}
         type_key = f"<{RDF.type}>" if read_types else None
+        last = node = None  # the lines are sorted: a subject's come together
         with open(self.canonical_nt, encoding="utf-8", newline="\n") as fh:
             for line in fh:
                 s, p, o = line.split(" ", 2)  # IRIs and blank nodes hold no space
                 if p == type_key:
                     types.setdefault(o[1:-4], []).append(_nt_text(s))
-                for out, text in scans.get(p, ()):
-                    out.setdefault(_nt_node(s), []).append(_nt_object(o[:-3], text))
+                into = scans.get(p)
+                if into is not None:
+                    if s != last:
+                        last, node = s, _nt_node(s)
+                    for out, text in into:
+                        value = _nt_object(o[:-3], text)
+                        values = out.get(node)
+                        if values is None:
+                            out[node] = [value]
+                        else:
+                            values.append(value)
                 counter = counters.get(p)
                 if counter is not None:
                     counter[_nt_value(o[:-3])] += 1
