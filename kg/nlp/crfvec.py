@@ -460,6 +460,7 @@ def _viterbi_py(E, bounds, T, out):  # pragma: no cover - compiled by numba belo
     L = T.shape[0]
     score = np.empty(L)
     new = np.empty(L)
+    arg = np.empty(L, np.int64)
     back = np.empty((E.shape[0], L), np.int64)
     for k in range(len(bounds) - 1):
         a = bounds[k]
@@ -469,18 +470,22 @@ def _viterbi_py(E, bounds, T, out):  # pragma: no cover - compiled by numba belo
         for j in range(L):
             score[j] = E[a, j]
         for t in range(a + 1, b):
+            # for each label j the best previous label i; i runs outermost so that the inner loop
+            # reads a row of T (it vectorises), and in increasing order with a strict < so that
+            # each j keeps its first best i, as the loop over i per j did
             for j in range(L):
-                best = -np.inf
-                arg = 0
-                for i in range(L):
-                    s = score[i] + T[i, j]
-                    if best < s:
-                        best = s
-                        arg = i
-                back[t, j] = arg
-                new[j] = best + E[t, j]
+                new[j] = -np.inf
+                arg[j] = 0
+            for i in range(L):
+                si = score[i]
+                for j in range(L):
+                    s = si + T[i, j]
+                    better = new[j] < s
+                    new[j] = s if better else new[j]
+                    arg[j] = i if better else arg[j]
             for j in range(L):
-                score[j] = new[j]
+                back[t, j] = arg[j]
+                score[j] = new[j] + E[t, j]
         j = 0
         best = score[0]
         for i in range(1, L):
