@@ -24,8 +24,7 @@ def main() -> None:
     parser.add_argument("build", type=Path, help="the output directory of a kg build")
     args = parser.parse_args()
 
-    from kg import export
-    from kg import incremental
+    from kg import export, incremental
     from kg.graph import assemble
     from kg.state import STATE_FILE, State
 
