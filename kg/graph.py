@@ -70,10 +70,6 @@ def _decimal(value: Decimal) -> str:
     return text if "." in text else text + ".0"
 
 
-def decimal_literal(value: Decimal) -> Literal:
-    return Literal(_decimal(value), datatype=XSD.decimal)
-
-
 def _lexical(value) -> str:
     """A literal's text, decimals in our canonical form (an Oxigraph store gives 700.0 back as 700)."""
     if isinstance(value, Literal) and value.datatype == XSD.decimal:
@@ -186,13 +182,14 @@ def canonical_rdf(rdf: Graph, fmt: str = "turtle") -> str | None:
     return fix_lang_case(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=turtle_prefixes())).decode("utf-8")
 
 
-#: What :meth:`KnowledgeGraph.fact_rows` reads of an on-disk graph (see :meth:`~KnowledgeGraph.prefetch`).
-FACT_ROWS_READ = {
-    "objects": [(RDFS.label, True), (RDF.subject, False), (RDF.predicate, True), (RDF.object, False),
-                (KG.evidence, False), (KG.document, False), (DCTERMS.identifier, True), (KG.confidence, True),
-                (KG.sentenceText, True), (KG.extractor, True)],
-    "types": [KG.Assertion],
-}
+#: What :meth:`KnowledgeGraph.fact_rows` and :meth:`KnowledgeGraph.to_networkx` read of an on-disk
+#: graph, as (predicate, as text) for :meth:`KnowledgeGraph.prefetch`.
+FACT_ROWS_READ = [(RDFS.label, True), (RDF.subject, False), (RDF.predicate, True), (RDF.object, False),
+                  (KG.evidence, False), (KG.document, False), (DCTERMS.identifier, True), (KG.confidence, True),
+                  (KG.sentenceText, True), (KG.extractor, True)]
+NETWORKX_READ = [(RDFS.label, True), (SKOS.altLabel, True), (KG.hasStockCode, True), (RDF.value, True),
+                 (RDF.subject, False), (RDF.predicate, True), (RDF.object, False), (KG.evidence, False),
+                 (KG.sentenceText, True), (KG.confidence, True)]
 
 
 class KnowledgeGraph:
@@ -302,16 +299,16 @@ class KnowledgeGraph:
         """The IRIs (as text) of the nodes of class ``cls``."""
         if self.canonical_nt is None:
             return {str(s) for s in self.rdf.subjects(RDF.type, cls)}
-        self.prefetch(types=[cls])
+        self.prefetch()
         return set(self._types.get(str(cls), ()))
 
-    def prefetch(self, objects: Iterable[tuple[object, bool]] = (), types: Iterable = (), counts: Iterable = ()) -> None:
+    def prefetch(self, objects: Iterable[tuple[object, bool]] = (), counts: Iterable = ()) -> None:
         """Read, in one pass over an on-disk graph's canonical N-Triples, what the calls
-        ``objects_by_subject(predicate, text=text)`` for each (predicate, text) of ``objects``,
-        ``subjects_of_type(cls)`` and ``count_objects(predicate)`` for each predicate of ``counts``
-        will ask for, and keep it for them (the graph does not change). The first read also
-        takes the nodes of every class (``types`` is for the reader's documentation: the
-        ``rdf:type`` triples are few next to the graph's, and every reader asks for some).
+        ``objects_by_subject(predicate, text=text)`` for each (predicate, text) of ``objects`` and
+        ``count_objects(predicate)`` for each predicate of ``counts`` will ask for, and keep it
+        for them (the graph does not change). The first read also takes the nodes of every
+        class, for ``subjects_of_type`` and ``stats`` (the ``rdf:type`` triples are few next to
+        the graph's, and every reader asks for some).
         The file is read faster than the store is scanned (Oxigraph makes each quad's terms,
         ~12 µs a quad) and needs no store: it may still be loading. No-op in memory."""
         if self.canonical_nt is None:
@@ -352,7 +349,6 @@ class KnowledgeGraph:
             self._types = types
 
     def stats(self) -> dict[str, int]:
-        self.prefetch(types=[*CLASS_OF_TYPE.values(), KG.Document, KG.Assertion, KG.Evidence, KG.Statement])
         entities = set().union(*(self._typed(cls) for cls in CLASS_OF_TYPE.values()))
         return {
             "documents": len(self._typed(KG.Document)),
@@ -393,7 +389,7 @@ class KnowledgeGraph:
         """The nodes of class ``cls``, sorted (as rdflib orders terms)."""
         if self.canonical_nt is None:
             return sorted(set(self.rdf.subjects(RDF.type, cls)), key=_term_order)
-        self.prefetch(types=[cls])
+        self.prefetch()
         return sorted(map(_text_node, self._types.get(str(cls), ())), key=_term_order)
 
     def value_by_subject(self, predicate, text: bool = False) -> dict:
@@ -413,7 +409,7 @@ class KnowledgeGraph:
     def fact_rows(self) -> list[dict[str, str]]:
         """One row per (fact, supporting sentence), sorted."""
         rows = []
-        self.prefetch(**FACT_ROWS_READ)
+        self.prefetch(FACT_ROWS_READ)
         label = self.labeller()
         subject, predicate, obj_of = self.value_by_subject(RDF.subject), self.value_by_subject(RDF.predicate, text=True), self.value_by_subject(RDF.object)
         evidence, doc_of, ident = self.objects_by_subject(KG.evidence), self.value_by_subject(KG.document), self.value_by_subject(DCTERMS.identifier, text=True)
@@ -449,10 +445,7 @@ class KnowledgeGraph:
         return self._to_networkx()
 
     def _to_networkx(self) -> nx.MultiDiGraph:
-        self.prefetch(objects=[(RDFS.label, True), (SKOS.altLabel, True), (KG.hasStockCode, True), (RDF.value, True),
-                               (RDF.subject, False), (RDF.predicate, True), (RDF.object, False), (KG.evidence, False),
-                               (KG.sentenceText, True), (KG.confidence, True)],
-                      types=[*CLASS_OF_TYPE.values(), KG.Quantity, KG.Assertion])
+        self.prefetch(NETWORKX_READ)
         label = self.labeller()
         out = nx.MultiDiGraph()
         types_of: dict = {}  # entities and quantities -> their classes (one each, as built)
@@ -840,16 +833,9 @@ def _term_order(term) -> tuple[int, str]:
 _XSD_DECIMAL, _XSD_STRING = str(XSD.decimal), str(XSD.string)
 
 
-def _ox_text(term) -> str:
-    """An Oxigraph term's text, as :func:`_lexical` gives it for the rdflib term (decimals in our form)."""
-    if isinstance(term, ox.Literal) and term.datatype.value == _XSD_DECIMAL:
-        return _decimal(Decimal(term.value))
-    return term.value
-
-
 def _ox_nt(term) -> str:
-    """An Oxigraph term in N-Triples, exactly as ``nt_line`` writes :func:`_from_ox` of it
-    (without making the rdflib term)."""
+    """An Oxigraph term in N-Triples, exactly as the builder wrote it (tag case and decimal form
+    restored), without making an rdflib term."""
     if isinstance(term, ox.NamedNode):
         return f"<{term.value}>"
     if isinstance(term, ox.BlankNode):
@@ -862,23 +848,8 @@ def _ox_nt(term) -> str:
     return _nt_literal(term.value, "" if dt == _XSD_STRING else f"^^<{dt}>")
 
 
-def _from_ox(term):
-    """An Oxigraph term as the rdflib term the builder made (tag case and decimal form restored)."""
-    if isinstance(term, ox.NamedNode):
-        return _uri(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=_LANG_TAGS.get(term.language, term.language))
-    datatype = term.datatype.value
-    if datatype == _XSD_DECIMAL:
-        return decimal_literal(Decimal(term.value))
-    return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
-
-
 _NT_UNESCAPES = {"\\\\": "\\", "\\n": "\n", '\\"': '"', "\\r": "\r"}  # _NT_ESCAPES undone
 _NT_ESCAPED = re.compile(r"\\.")
-_DT_STRING = f"^^<{XSD.string}>"
 
 
 def _nt_text(term: str) -> str:
@@ -892,7 +863,7 @@ def _text_node(text: str):
 
 
 def _nt_node(term: str):
-    """An IRI or blank node in N-Triples as the rdflib term :func:`_from_ox` makes of it in the store.
+    """An IRI or blank node in N-Triples as its rdflib term.
     The IRI is made as ``URIRef()`` makes it without its check (the IRIs of canonical N-Triples
     are valid IRIs: the check would only log), which costs more than the rest of a file's read."""
     return str.__new__(URIRef, term[1:-1]) if term[0] == "<" else BNode(term[2:])
@@ -914,22 +885,13 @@ def _nt_value(term: str) -> str:
 
 
 def _nt_object(term: str, text: bool):
-    """An object in canonical N-Triples as :func:`_from_ox` (``text``: :func:`_ox_text`) gives the
-    stored term: language tags in our case, decimals in our form."""
+    """An object of canonical N-Triples as the builder made it for a graph in memory: its rdflib
+    term (a literal as ``Literal(lexical, **_tag_terms(tag))``), or with ``text`` its text as
+    :func:`_lexical` gives it (every writer of these files puts decimals in our form)."""
     if term[0] != '"':
         return _nt_text(term) if text else _nt_node(term)
     value, tag = _nt_literal_parts(term)
-    if tag == _DT_DECIMAL:
-        value = _decimal(Decimal(value))
-        return value if text else Literal(value, datatype=XSD.decimal)
-    if text:
-        return value
-    if not tag or tag == _DT_STRING:
-        return Literal(value)
-    if tag[0] == "@":
-        lang = tag[1:].lower()
-        return Literal(value, lang=_LANG_TAGS.get(lang, lang))
-    return Literal(value, datatype=URIRef(tag[3:-1]))
+    return value if text else Literal(value, **_tag_terms(tag))
 
 
 def open_stored(store_dir: Path, workdir: Path) -> KnowledgeGraph:

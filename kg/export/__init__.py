@@ -15,7 +15,7 @@ from typing import BinaryIO
 import networkx as nx
 
 from kg.errors import ConfigError
-from kg.graph import CLASS_OF_TYPE, FACT_ROWS_READ, TYPE_OF_CLASS, KnowledgeGraph
+from kg.graph import CLASS_OF_TYPE, FACT_ROWS_READ, NETWORKX_READ, TYPE_OF_CLASS, KnowledgeGraph
 from kg.namespaces import KG, RDF, RDFS, SDO, SKOS
 
 __all__ = ["BUILD_OUTPUTS", "EXPORTERS", "export", "write_atomic", "write_build_outputs"]
@@ -158,18 +158,15 @@ ENTITY_COLUMNS = ("iri", "label", "type", "labels", "aliases", "stock_codes", "d
 
 
 #: What :func:`_entities_csv` reads of an on-disk graph (see ``KnowledgeGraph.prefetch``).
-_ENTITY_ROWS_READ = {
-    "objects": [(RDFS.label, True), (RDF.subject, False), (RDF.object, False), (SKOS.prefLabel, True),
-                (SKOS.altLabel, True), (KG.hasStockCode, True)],
-    "types": [KG.Assertion, *CLASS_OF_TYPE.values()],
-    "counts": [SDO.mentions],
-}
+_ENTITY_ROWS_READ = [(RDFS.label, True), (RDF.subject, False), (RDF.object, False), (SKOS.prefLabel, True),
+                     (SKOS.altLabel, True), (KG.hasStockCode, True)]
+_ENTITY_ROWS_COUNT = [SDO.mentions]
 
 
 def _entities_csv(kg: KnowledgeGraph) -> str:
     """One row per entity: preferred labels (every script), aliases, stock codes, how many
     documents mention it and how many facts it takes part in."""
-    kg.prefetch(**_ENTITY_ROWS_READ)
+    kg.prefetch(_ENTITY_ROWS_READ, _ENTITY_ROWS_COUNT)
     label = kg.labeller()
     subject, obj = kg.value_by_subject(RDF.subject), kg.value_by_subject(RDF.object)
     facts: dict = {}
@@ -244,6 +241,16 @@ def export(kg: KnowledgeGraph, fmt: str, path: Path) -> None:
 #: The build outputs made from the networkx view of the graph, the longest to write: with
 #: ``write_build_outputs(parallel=True)`` a forked process writes them.
 FORKED_FORMATS = ("html", "graphml")
+#: What each build output reads of an on-disk graph: (predicate, as text) and counted predicates.
+_READS = {"csv": (FACT_ROWS_READ, []), "entities": (_ENTITY_ROWS_READ, _ENTITY_ROWS_COUNT),
+          "html": (NETWORKX_READ, []), "graphml": (NETWORKX_READ, [])}
+
+
+def _prefetch_for(kg: KnowledgeGraph, formats) -> None:
+    """One read of an on-disk graph's N-Triples for all of these outputs (each reader would read
+    the file again for what it lacks)."""
+    reads = [_READS[f] for f in formats if f in _READS]
+    kg.prefetch([o for objects, _ in reads for o in objects], [c for _, counts in reads for c in counts])
 
 
 def write_build_outputs(kg: KnowledgeGraph, output: Path, *, parallel: bool = False,
@@ -257,6 +264,7 @@ def write_build_outputs(kg: KnowledgeGraph, output: Path, *, parallel: bool = Fa
     way; an error in either process is raised here, after the other has stopped."""
     names = list(BUILD_OUTPUTS)
     if not (parallel and kg.on_disk and "fork" in multiprocessing.get_all_start_methods()):
+        _prefetch_for(kg, BUILD_OUTPUTS.values())
         for name in names:
             export(kg, BUILD_OUTPUTS[name], output / name)
         if then is not None:
@@ -265,9 +273,7 @@ def write_build_outputs(kg: KnowledgeGraph, output: Path, *, parallel: bool = Fa
     forked = [name for name in names if BUILD_OUTPUTS[name] in FORKED_FORMATS]
     child = _Forked(kg, [(output / name, BUILD_OUTPUTS[name]) for name in forked])
     try:
-        # one read of the N-Triples for both CSVs
-        kg.prefetch(**{k: [*FACT_ROWS_READ[k], *_ENTITY_ROWS_READ.get(k, ())] for k in FACT_ROWS_READ},
-                    counts=_ENTITY_ROWS_READ["counts"])
+        _prefetch_for(kg, [BUILD_OUTPUTS[name] for name in names if name not in forked])
         for name in names:
             if name not in forked:
                 export(kg, BUILD_OUTPUTS[name], output / name)
