@@ -195,6 +195,28 @@ def test_sentence_rows_are_the_rows_of_the_feature_strings():
                 assert got == want, (a.text, b.text, lo)
 
 
+def test_a_sentence_s_rows_read_only_the_words_near_its_pairs():
+    """_pair_rows builds its word rows over the words the pairs can read (a bag's worth around
+    them), and still gives every pair the rows of all its feature strings."""
+    from kg.extract.base import sentences
+    from kg.nlp.pipeline import analyse, make_nlp
+
+    text = ("据多家媒体今天上午在北京和上海两地同时发布的最新消息报道，中国电信与中国移动及华为公司宣布"
+            "将在未来三年内于广州、深圳、杭州、成都和武汉等城市共同投资建设一批新的大型数据中心项目。")
+    (analysis,) = analyse(make_nlp(), [Document("d", text)])
+    model = pairs.load_model()
+    checked = 0
+    for view in sentences(analysis):
+        candidates, rows = pairs._pair_rows(model, view)
+        s = view.sentence
+        tokens = pairs.sentence_tokens(analysis, s.start, s.end)
+        for (a, b, between), got in zip(candidates, rows):
+            want = model.rows(pairs.pair_features(analysis.view, tokens, s.start, s.end, a, b, between))
+            assert got == want, (a.text, b.text)
+            checked += 1
+    assert checked >= 3
+
+
 def test_only_pairs_some_class_could_relate_are_scored():
     model = pairs.load_model()
     # a company founded on a date, in either order; an organisation's registered capital

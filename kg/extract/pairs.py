@@ -90,15 +90,15 @@ class SentenceWords:
         return self.words[bisect_left(self.starts, start) : bisect_right(self.ends, end)]
 
 
-def pair_features(view: str, tokens: Sequence[tuple[int, int]] | SentenceWords, sent_start: int, sent_end: int,
-                  a: Mention, b: Mention, between: int, ngrams: bool = True) -> list[str]:
-    """Sparse features of the pair (a, b), a before b, in one sentence of the Simplified ``view``.
+#: Words taken by their position next to the names (lw1-lw3 before a, rw1-rw3 after b), and the
+#: sizes of the bags of words before a (lw) and after b (rw).
+_NEAR, _LEFT_BAG, _RIGHT_BAG = 3, 8, 10
 
-    ``tokens`` are the word spans of the sentence (or its :class:`SentenceWords`); ``between``
-    is how many other mentions lie between the two. Names themselves contribute only their last
-    characters (their kind: 集团, 银行, 证券), so the model learns contexts, not companies.
-    ``ngrams=False`` leaves out the character n-grams between the two (``m1:`` … ``m3:``), for
-    a caller that looks them up per sentence (:class:`SentenceGrams`)."""
+
+def _context(view: str, a: Mention, b: Mention, between: int) -> tuple[str, str, str, list[str]]:
+    """(a's coarse type, b's, the text between them, and the pair's features that are neither
+    words nor n-grams: the types, the gap's length, the mentions between, the names' endings, a
+    gap of at most one character)."""
     ta, tb = _coarse(a.type), _coarse(b.type)
     mid = view[a.end : b.start]
     f = [f"T:{ta}|{tb}", f"L:{_bucket(len(mid))}", f"N:{min(between, 3)}"]
@@ -109,12 +109,37 @@ def pair_features(view: str, tokens: Sequence[tuple[int, int]] | SentenceWords, 
             f.append(f"{key}s2:{view[m.end - 2:m.end]}")
     if len(mid) <= 1:
         f.append(f"mid:{mid}")
+    return ta, tb, mid, f
+
+
+def _punctuation(mid: str) -> str | None:
+    """The feature of the punctuation between the names (each mark once, sorted), if there is any."""
+    marks = _PUNCT_RE.findall(mid)
+    return "mp:" + "".join(sorted(set(marks))) if marks else None
+
+
+def _typed_words(ta: str, tb: str, last_between: str, first_after: str) -> tuple[str, str]:
+    """The type pair with the last word between the names, and with the first word after b."""
+    return f"T:{ta}|{tb}|mwl:{last_between}", f"T:{ta}|{tb}|rw1:{first_after}"
+
+
+def pair_features(view: str, tokens: Sequence[tuple[int, int]] | SentenceWords, sent_start: int, sent_end: int,
+                  a: Mention, b: Mention, between: int, ngrams: bool = True) -> list[str]:
+    """Sparse features of the pair (a, b), a before b, in one sentence of the Simplified ``view``.
+
+    ``tokens`` are the word spans of the sentence (or its :class:`SentenceWords`); ``between``
+    is how many other mentions lie between the two. Names themselves contribute only their last
+    characters (their kind: 集团, 银行, 证券), so the model learns contexts, not companies.
+    ``ngrams=False`` leaves out the character n-grams between the two (``m1:`` … ``m3:``), for
+    a caller that looks them up per sentence (:class:`SentenceGrams`)."""
+    ta, tb, mid, f = _context(view, a, b, between)
     for n in (1, 2, 3) if ngrams else ():
         for i in range(len(mid) - n + 1):
             g = mid[i : i + n]
             f.append(f"m{n}:{g}")
-    if any(c in _PUNCT for c in mid):
-        f.append("mp:" + "".join(sorted({c for c in mid if c in _PUNCT})))
+    punctuation = _punctuation(mid)
+    if punctuation:
+        f.append(punctuation)
     words = tokens if isinstance(tokens, SentenceWords) else SentenceWords(view, tokens)
     left = words.within(sent_start, a.start)
     middle = words.within(a.end, b.start)
@@ -124,16 +149,15 @@ def pair_features(view: str, tokens: Sequence[tuple[int, int]] | SentenceWords, 
     if middle:
         f.append(f"mwf:{middle[0]}")
         f.append(f"mwl:{middle[-1]}")
-    for k, w in enumerate(reversed(left[-3:]), start=1):
+    for k, w in enumerate(reversed(left[-_NEAR:]), start=1):
         f.append(f"lw{k}:{w}")
-    for w in left[-8:]:
+    for w in left[-_LEFT_BAG:]:
         f.append(f"lw:{w}")
-    for k, w in enumerate(right[:3], start=1):
+    for k, w in enumerate(right[:_NEAR], start=1):
         f.append(f"rw{k}:{w}")
-    for w in right[:10]:
+    for w in right[:_RIGHT_BAG]:
         f.append(f"rw:{w}")
-    f.append(f"T:{ta}|{tb}|mwl:{middle[-1] if middle else ''}")
-    f.append(f"T:{ta}|{tb}|rw1:{right[0] if right else ''}")
+    f.extend(_typed_words(ta, tb, middle[-1] if middle else "", right[0] if right else ""))
     return f
 
 
@@ -160,20 +184,12 @@ class SentenceRows:
 
     def of(self, a: Mention, b: Mention, between: int) -> set[int]:
         """The rows of the features of (a, b) that the model knows, -1 among them when some are unknown."""
-        view, get = self.view, self.get
-        ta, tb = _coarse(a.type), _coarse(b.type)
-        mid = view[a.end : b.start]
-        out = {get(f"T:{ta}|{tb}", -1), get(f"L:{_bucket(len(mid))}", -1), get(f"N:{min(between, 3)}", -1)}
-        for key, m in (("a", a), ("b", b)):
-            if m.end - m.start > 1:
-                out.add(get(f"{key}s:{view[m.end - 1]}", -1))
-            if m.end - m.start > 2:
-                out.add(get(f"{key}s2:{view[m.end - 2:m.end]}", -1))
-        if len(mid) <= 1:
-            out.add(get(f"mid:{mid}", -1))
-        punct = _PUNCT_RE.findall(mid)
-        if punct:
-            out.add(get("mp:" + "".join(sorted(set(punct))), -1))
+        get = self.get
+        ta, tb, mid, context = _context(self.view, a, b, between)
+        out = {get(x, -1) for x in context}
+        punctuation = _punctuation(mid)
+        if punctuation:
+            out.add(get(punctuation, -1))
         rows, words = self.rows, self.words
         left_lo, left_hi = self._within(self.sent_start, a.start)
         mid_lo, mid_hi = self._within(a.end, b.start)
@@ -182,14 +198,15 @@ class SentenceRows:
         if mid_hi > mid_lo:
             out.add(rows[mid_lo][_MWF])
             out.add(rows[mid_hi - 1][_MWL])
-        for k in range(min(3, left_hi - left_lo)):
+        for k in range(min(_NEAR, left_hi - left_lo)):
             out.add(rows[left_hi - 1 - k][_LW1 + k])
-        out.update([r[_LW] for r in rows[max(left_lo, left_hi - 8):left_hi]])
-        for k in range(min(3, right_hi - right_lo)):
+        out.update([r[_LW] for r in rows[max(left_lo, left_hi - _LEFT_BAG):left_hi]])
+        for k in range(min(_NEAR, right_hi - right_lo)):
             out.add(rows[right_lo + k][_RW1 + k])
-        out.update([r[_RW] for r in rows[right_lo:min(right_hi, right_lo + 10)]])
-        out.add(get(f"T:{ta}|{tb}|mwl:{words[mid_hi - 1] if mid_hi > mid_lo else ''}", -1))
-        out.add(get(f"T:{ta}|{tb}|rw1:{words[right_lo] if right_hi > right_lo else ''}", -1))
+        out.update([r[_RW] for r in rows[right_lo:min(right_hi, right_lo + _RIGHT_BAG)]])
+        last_between = words[mid_hi - 1] if mid_hi > mid_lo else ""
+        first_after = words[right_lo] if right_hi > right_lo else ""
+        out.update([get(x, -1) for x in _typed_words(ta, tb, last_between, first_after)])
         return out
 
 
@@ -353,10 +370,12 @@ def _pair_rows(model: PairModel, view: SentenceView) -> tuple[list[tuple[Mention
     if not pairs:
         return [], []
     tokens = sentence_tokens(analysis, s.start, s.end)
-    # the words any pair's features read: 8 left of the first pair, 10 right of the last
+    # the words any pair's features read: a bag's worth before the first pair, one after the last
+    # (first: the words starting at or before its start, one of them maybe not before it;
+    # last: the words starting before the end of the last pair)
     first = bisect_right(tokens, (min(a.start for a, _, _ in pairs), len(analysis.view) + 1))
     last = bisect_left(tokens, (max(b.end for _, b, _ in pairs), -1))
-    features = SentenceRows(model, analysis.view, tokens[max(0, first - 9) : last + 11], s.start, s.end)
+    features = SentenceRows(model, analysis.view, tokens[max(0, first - 1 - _LEFT_BAG) : last + _RIGHT_BAG], s.start, s.end)
     grams = SentenceGrams(model, analysis.view, min(a.end for a, _, _ in pairs), max(b.start for _, b, _ in pairs))
     rows = []
     for a, b, between in pairs:
