@@ -67,8 +67,8 @@ def detect_script(text: str, view: str | None = None) -> str:
     sample = text[:20000]
     if not _HAN.search(sample):
         return "und"
-    simplified = view[:20000] if view is not None else to_simplified(sample.translate(_WIDTH))
     sample = sample.translate(_WIDTH)
+    simplified = view[:20000] if view is not None else to_simplified(sample)
     if sample == simplified:  # no Traditional-only character: Simplified whatever the other count (saves a conversion)
         return "zh-Hans"
     trad_only = _differences(sample, simplified)
