@@ -78,6 +78,18 @@ class SortedLines:
             fh.writelines(line + "\n" for line in sorted(self._buffer))
         self._buffer = set()
 
+    def hand_over(self) -> list[str]:
+        """Spill what is held and give up the runs: their files, sorted, for another SortedLines to
+        :meth:`adopt` (a forked process passes its share of the lines this way)."""
+        if self._buffer:
+            self._spill()
+        runs, self._runs = self._runs, []
+        return runs
+
+    def adopt(self, runs: Iterable[str]) -> None:
+        """Take the sorted run files of :meth:`hand_over` as this one's own (iterated and deleted with it)."""
+        self._runs.extend(runs)
+
     def __iter__(self) -> Iterator[str]:
         if not self._runs:
             yield from sorted(self._buffer)

@@ -15,6 +15,7 @@ All node IRIs derive from content (names, offsets), never from insertion order.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import io
 import os
 import re
@@ -25,6 +26,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from functools import lru_cache
+from itertools import count
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -36,6 +39,7 @@ from rdflib.query import Result
 from kg.canonical import SortedLines, fix_lang_case, nt_line, turtle_prefixes, write_turtle
 from kg.engine import DocResult
 from kg.errors import QueryError
+from kg.forked import InFork, can_fork
 from kg.model import Fact, Mention, QuantityValue
 from kg.namespaces import DCTERMS, KG, KGR, PREFIXES, RDF, RDFS, SDO, SKOS, XSD
 from kg.nlp.pipeline import NAME_TYPES
@@ -522,33 +526,51 @@ class _Builder:
         self.sink = sink
         self.iri, self.lit = sink.iri, sink.lit  # (s, p, o IRI) and (s, p, lexical, tag)
 
-    def run(self, results: Callable[[], Iterable[DocResult]]) -> None:
+    def run(self, results: Callable[..., Iterable[DocResult]], jobs: int = 1) -> None:
+        """Both passes. With ``jobs`` > 1 (where processes can fork) a forked process takes a share
+        of each pass: ``results`` then also takes ``select`` (a function of a result's position
+        in ``results()``) and gives only the results it selects, in the same order (as
+        :meth:`kg.state.State.results` does). The triples are the same either way."""
+        forks = jobs > 1 and can_fork()
         counts = [0, 0]  # documents, facts
-
-        def counted() -> Iterator[DocResult]:
-            for analysis in results():
-                counts[0] += 1
-                counts[1] += len(analysis.facts)
-                yield analysis
-
-        self.resolver = resolver_for(counted())
+        if forks:  # each process resolves the mentions of half the documents; then one resolver
+            helper = InFork(_resolve_share, results, _odd, name="kg-assemble", what="a share of the graph")
+            try:
+                self.resolver = _resolve_share(results, _even, counts)
+            except BaseException:
+                helper.stop()
+                raise
+            theirs, (documents, facts) = helper.wait()
+            self.resolver.merge(theirs)
+            counts = [counts[0] + documents, counts[1] + facts]
+        else:
+            self.resolver = _resolve_share(results, None, counts)
         self.entities = self.resolver.entities()  # name key -> entity (merged keys share one)
         distinct = {id(e): e for e in self.entities.values()}.values()
         # per document ~6 triples, per fact ~16, per entity ~7 (news corpus: 489 k triples, estimated 516 k)
         self.sink.expect(6 * counts[0] + 16 * counts[1] + 7 * len(distinct))
         self._iris: dict[str, str] = {}  # name key -> entity IRI
-        for entity in distinct:
-            self._entity(entity)
-        # assertion -> (probability that all its evidence is wrong, subject, object IRI or None)
+        helper = None
+        if forks and self.sink.lines is not None:  # the documents' triples: a forked process writes most
+            helper = InFork(_documents_share, self, results, _not_every_third, name="kg-assemble", what="a share of the graph")
+        try:
+            for entity in distinct:
+                self._entity(entity)
+            log = self._documents(results(_every_third), _every_third) if helper else self._documents(results())
+        except BaseException:
+            if helper is not None:
+                helper.stop()
+            raise
+        if helper is not None:
+            runs, theirs = helper.wait()
+            self.sink.lines.adopt(runs)
+            log = heapq.merge(log, theirs, key=itemgetter(0))
+        # assertion -> (probability that all its evidence is wrong, subject, object IRI or None),
+        # multiplied in the documents' order (the same floats however the documents were shared)
         support: dict[str, tuple[float, str, str | None]] = {}
-        iri, mentions = self.iri, _P_MENTIONS
-        for analysis in results():
-            doc = self._document(analysis)
-            for m in analysis.mentions:
-                if m.type in NAME_TYPES:
-                    iri(doc, mentions, self._iri(m))
-            for f in analysis.facts:
-                self._fact(analysis, doc, f, support)
+        for _, assertion, confidence, subject, obj in log:
+            keep = support[assertion][0] if assertion in support else 1.0
+            support[assertion] = (keep * (1.0 - confidence), subject, obj)  # noisy-or
         degree: dict[str, int] = {}  # node -> distinct facts it is the subject or object of
         lit = self.lit
         for assertion, (keep, subject, obj) in support.items():
@@ -557,6 +579,23 @@ class _Builder:
                 degree[node] = degree.get(node, 0) + 1
         for node, n in degree.items():
             lit(node, _P_FACT_COUNT, str(n), _DT_INTEGER)
+
+    def _documents(self, analyses: Iterable[DocResult], select: Callable[[int], bool] | None = None) -> list[tuple]:
+        """The triples of these documents (those at the positions ``select`` takes, else all) and
+        their facts; returns each asserted fact's support as (document position, assertion,
+        confidence, subject, object), in the documents' order."""
+        iri, mentions, log = self.iri, _P_MENTIONS, []
+        positions = count() if select is None else filter(select, count())
+        for i, analysis in zip(positions, analyses):
+            doc = self._document(analysis)
+            for m in analysis.mentions:
+                if m.type in NAME_TYPES:
+                    iri(doc, mentions, self._iri(m))
+            for f in analysis.facts:
+                supported = self._fact(analysis, doc, f)
+                if supported is not None:
+                    log.append((i, *supported))
+        return log
 
     def _iri(self, m: Mention) -> str:
         key = self.resolver.key_of(m)
@@ -617,9 +656,10 @@ class _Builder:
         lit(node, _P_MORE_THAN, _bool(q.more_than), _DT_BOOLEAN)
         return node
 
-    def _fact(self, a: DocResult, doc: str, f: Fact, support) -> None:
+    def _fact(self, a: DocResult, doc: str, f: Fact) -> tuple[str, float, str, str | None] | None:
+        """The fact's triples; (assertion, confidence, subject, object IRI or None) when it asserts one."""
         if f.modality == "negated" and f.claim is None:
-            return  # 没有发布 / 放弃收购: reported by `kg extract`, never asserted as a triple
+            return None  # 没有发布 / 放弃收购: reported by `kg extract`, never asserted as a triple
         iri, lit = self.iri, self.lit
         s = self._iri(f.subject)
         p = _predicate(f.predicate)
@@ -659,7 +699,7 @@ class _Builder:
             if o is not None:
                 iri(st, _P_ABOUT, o)
         if o is None and text is None:
-            return
+            return None
         assertion = f"{_KGR}fact/{_hash(s, p, o if o is not None else text)}"
         if o is not None:
             iri(s, p, o)
@@ -674,8 +714,53 @@ class _Builder:
         for key, value in f.extra:
             if key == "title":
                 lit(assertion, _P_TITLE_KG, value, _lang(value, a.script))
-        keep = support[assertion][0] if assertion in support else 1.0
-        support[assertion] = (keep * (1.0 - f.confidence), s, o)  # noisy-or
+        return assertion, f.confidence, s, o
+
+
+# How a build's two processes share the documents (positions in ``results()``): each resolves the
+# mentions of half; this one writes the triples of every third document (and the entities'), the
+# forked one those of the rest.
+def _even(i: int) -> bool:
+    return i % 2 == 0
+
+
+def _odd(i: int) -> bool:
+    return i % 2 == 1
+
+
+def _every_third(i: int) -> bool:
+    return i % 3 == 0
+
+
+def _not_every_third(i: int) -> bool:
+    return i % 3 != 0
+
+
+def _resolve_share(results: Callable[..., Iterable[DocResult]], select: Callable[[int], bool] | None,
+                   counts: list[int] | None = None):
+    """The resolver of the mentions of the documents ``select`` takes (all: None); their numbers of
+    documents and facts are added to ``counts``, or returned with the resolver when it is None."""
+    mine = [0, 0] if counts is None else counts
+
+    def counted() -> Iterator[DocResult]:
+        for analysis in results() if select is None else results(select):
+            mine[0] += 1
+            mine[1] += len(analysis.facts)
+            yield analysis
+
+    resolver = resolver_for(counted())
+    return resolver if counts is not None else (resolver, tuple(mine))
+
+
+def _documents_share(builder: _Builder, results: Callable[..., Iterable[DocResult]], select: Callable[[int], bool]):
+    """In a forked process: the triples of the documents ``select`` takes, as sorted run files for
+    the parent's sink to adopt, and their support log (see :meth:`_Builder._documents`)."""
+    lines = builder.sink.lines = SortedLines(builder.sink.workdir)  # runs of its own, none of the parent's
+    try:
+        log = builder._documents(results(select), select)
+        return lines.hand_over(), log
+    finally:
+        lines.close()  # what was not handed over
 
 
 def _valid_date(text: str) -> bool:
@@ -802,15 +887,17 @@ def _on_disk(store, nt: Path, n: int, workdir: Path, loading: _Loader | None = N
     return KnowledgeGraph(rdf, canonical_nt=nt, size=n, workdir=workdir, store=store, loading=loading)
 
 
-def assemble(results: Callable[[], Iterable[DocResult]], workdir: Path, limit: int | None = None) -> KnowledgeGraph:
+def assemble(results: Callable[..., Iterable[DocResult]], workdir: Path, limit: int | None = None,
+             jobs: int = 1) -> KnowledgeGraph:
     """The graph of the analysed documents, ``results()`` giving them afresh for each of two passes:
     in memory up to ``limit`` triples (default: ``KG_MEMORY_TRIPLES`` from the environment, else
     :data:`MEMORY_TRIPLES`), else on disk under ``workdir`` (which the graph's
-    :meth:`~KnowledgeGraph.close` deletes)."""
+    :meth:`~KnowledgeGraph.close` deletes). ``jobs`` > 1: a graph on disk is written by two
+    processes, ``results(select)`` giving each its share (see :meth:`_Builder.run`); the same graph."""
     if limit is None:
         limit = int(os.environ.get("KG_MEMORY_TRIPLES") or MEMORY_TRIPLES)
     sink = _Sink(limit, Path(workdir))
-    _Builder(sink).run(results)
+    _Builder(sink).run(results, jobs)
     return sink.graph()
 
 

@@ -200,7 +200,7 @@ def update(
             raise InputError(f"removing {', '.join(report.removed)} would leave the graph in {out} empty", fix=f"delete {out} instead")
         raise InputError("no text to build from: every input document is empty", fix="give files with text in them")
     with _cyclic_gc_paused():
-        graph = assemble(staging.results, out / ASSEMBLY_DIR)
+        graph = assemble(staging.results, out / ASSEMBLY_DIR, jobs=options.jobs)
         try:
             if write is not None:
                 write(graph)

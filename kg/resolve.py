@@ -108,6 +108,15 @@ class Entity:
     def path(self) -> str:
         return _path(self.key)
 
+    def absorb(self, other: Entity) -> None:
+        """Add another's counts, codes and documents to this one's."""
+        self.types.update(other.types)
+        for script, surfaces in other.surfaces.items():
+            self.surfaces[script].update(surfaces)
+        self.norms.update(other.norms)
+        self.codes |= other.codes
+        self.documents |= other.documents
+
     def pref_labels(self) -> dict[str, str]:
         """Most frequent surface per script (ties: longest, then smallest)."""
         return {
@@ -160,6 +169,28 @@ class Resolver:
                 self._union(owner, key, f"stock code {listing}")
         return key
 
+    def merge(self, other: Resolver) -> None:
+        """Add the mentions another resolver collected, as if this one had been given them after
+        its own: the same entities (groups, counts, codes) as one resolver given all of them.
+        Only :attr:`merges` may differ (which of several equivalent unions is recorded)."""
+        for key, theirs in other._stats.items():
+            self._parent.setdefault(key, key)
+            stats = self._stats.get(key)
+            if stats is None:
+                self._stats[key] = theirs
+                continue
+            stats.absorb(theirs)
+        if self._keep:
+            for key, mentions in other._mentions.items():
+                self._mentions[key].extend(mentions)
+        self._lexicon_keys |= other._lexicon_keys
+        for listing, key in other._code_owner.items():  # one group per stock code, as add() makes them
+            owner = self._code_owner.setdefault(listing, key)
+            if owner != key:
+                self._union(owner, key, f"stock code {listing}")
+        for key, into, rule in other.merges:
+            self._union(into, key, rule)
+
     def count(self, key: str) -> int:
         """How many mentions have this name key (each counted once by type)."""
         stats = self._stats.get(key)
@@ -200,12 +231,6 @@ class Resolver:
             best = min(members, key=lambda k: (k not in self._lexicon_keys, -self.count(k), -len(k), k))
             entity = Entity(key=best, from_lexicon=best in self._lexicon_keys)
             for k in members:
-                stats = self._stats[k]
-                entity.types.update(stats.types)
-                for script, surfaces in stats.surfaces.items():
-                    entity.surfaces[script].update(surfaces)
-                entity.norms.update(stats.norms)
-                entity.documents |= stats.documents
-                entity.codes |= stats.codes
+                entity.absorb(self._stats[k])
                 out[k] = entity
         return out

@@ -25,7 +25,7 @@ import os
 import pickle
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kg.errors import GraphLoadError
@@ -86,6 +86,7 @@ class State:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._pid = os.getpid()  # a forked process must not use this process's connection
         try:
             self._db = sqlite3.connect(path, isolation_level="DEFERRED")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -136,10 +137,18 @@ class State:
         blob = self.blob(doc_id)
         return None if blob is None else self._load(blob, doc_id)
 
-    def results(self) -> Iterator:
-        """Every document's result, by id."""
-        for doc_id, blob in self._db.execute("SELECT id, result FROM docs ORDER BY id"):
-            yield self._load(blob, doc_id)
+    def results(self, select: Callable[[int], bool] | None = None) -> Iterator:
+        """Every document's result, by id; with ``select``, only those whose position ``i`` in that
+        order has ``select(i)`` (the others are not unpickled). Called in a forked process, it reads
+        the committed state through a connection of its own."""
+        db = self._db if os.getpid() == self._pid else sqlite3.connect(self.path)
+        try:
+            for i, (doc_id, blob) in enumerate(db.execute("SELECT id, result FROM docs ORDER BY id")):
+                if select is None or select(i):
+                    yield self._load(blob, doc_id)
+        finally:
+            if db is not self._db:
+                db.close()
 
     def _load(self, blob: bytes, doc_id: str):
         try:

@@ -311,3 +311,117 @@ def test_a_literal_read_from_n_triples_is_the_term_the_builder_made(lexical, tag
     assert G._nt_object(o[:-3], False) == built
     assert G._nt_object(o[:-3], True) == G._lexical(built) == lexical
     assert G._nt_node(s) == URIRef("https://e.org/s")
+
+
+# ---------------------------------------------------------------- two processes assemble one graph
+
+MORE = [  # the same fact in documents that the two processes share between them
+    {"id": f"c{i}", "text": f"{lead}OpenAI於2月16日發布了文生視頻模型Sora。"}
+    for i, lead in enumerate(["據報道，", "消息稱，", "昨日，"], start=1)
+]
+
+
+def _selectable(results: list):
+    """A ``results`` callable as ``State.results`` is one: ``select`` takes positions."""
+    return lambda select=None: (r for i, r in enumerate(results) if select is None or select(i))
+
+
+def test_two_processes_assemble_the_bytes_of_one(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    kg(["build", str(write_jsonl(tmp_path / "in.jsonl", A + B + MORE)), "-o", str(out)], monkeypatch, capsys)
+    results = _selectable(list(stored_results(out)))
+    graphs = [assemble(results, tmp_path / f"work{jobs}", limit=50, jobs=jobs) for jobs in (1, 2)]
+    try:
+        one, two = graphs
+        assert one.on_disk and two.on_disk
+        assert two.serialize("nt") == one.serialize("nt")
+        assert two.stats() == one.stats() and one.stats()["documents"] == 7
+        # the fact four documents give (shared by both processes) has the confidence of all four
+        sora = [r for r in one.fact_rows() if r["object"] == "Sora"]
+        assert len(sora) == 4 and {r["document"] for r in sora} >= {"a2", "c1", "c2", "c3"}
+        assert two.fact_rows() == one.fact_rows()
+    finally:
+        for graph in graphs:
+            graph.close()
+
+
+def test_an_error_in_the_forked_share_is_raised_and_nothing_is_left(tmp_path, monkeypatch, capsys):
+    from kg import graph as kg_graph
+    from kg.errors import GraphLoadError
+
+    out = tmp_path / "out"
+    kg(["build", str(write_jsonl(tmp_path / "in.jsonl", A + B + MORE)), "-o", str(out)], monkeypatch, capsys)
+    stored = list(stored_results(out))
+
+    def results(select=None):
+        if select is kg_graph._not_every_third:  # the forked process's share of the documents
+            raise GraphLoadError("cannot read document 'x' from the build state", fix="rebuild")
+        return (r for i, r in enumerate(stored) if select is None or select(i))
+
+    work = tmp_path / "work"
+    with pytest.raises(GraphLoadError, match="cannot read document"):
+        assemble(results, work, limit=50, jobs=2)
+    assert not any(work.glob(".kg-sort-*"))  # the parent's runs are gone with the failed build
+
+
+def test_state_results_select_positions_also_in_a_forked_process(tmp_path, monkeypatch, capsys):
+    from kg.forked import InFork
+    from kg.graph import _odd
+    from kg.state import STATE_FILE, State
+
+    out = tmp_path / "out"
+    kg(["build", str(write_jsonl(tmp_path / "in.jsonl", A + B + MORE)), "-o", str(out)], monkeypatch, capsys)
+    state = State(out / STATE_FILE)
+    try:
+        ids = [r.document.id for r in state.results()]
+        assert ids == sorted(ids) and len(ids) == 7
+        assert [r.document.id for r in state.results(_odd)] == ids[1::2]
+        # a forked process reads through its own connection (the parent's stays usable)
+        forked = InFork(lambda: [r.document.id for r in state.results(_odd)]).wait()
+        assert forked == ids[1::2]
+        assert [r.document.id for r in state.results()] == ids
+    finally:
+        state.close()
+
+
+_CODED = [  # names that stock codes merge, and names that stay apart
+    (Mention(0, 4, "腾讯控股", "COMPANY", "腾讯控股", "crf"), "d1", "zh-Hans"),
+    (Mention(0, 4, "騰訊控股", "COMPANY", "騰訊控股", "crf"), "d2", "zh-Hant"),
+    (Mention(9, 11, "腾讯", "ORG", "腾讯", "crf", code="00700"), "d2", "zh-Hans"),
+    (Mention(0, 2, "小米", "COMPANY", "小米", "lexicon"), "d3", "zh-Hans"),
+    (Mention(20, 24, "腾讯控股", "COMPANY", "腾讯控股", "crf", code="0700.HK"), "d3", "zh-Hans"),
+    (Mention(5, 9, "小米集团", "COMPANY", "小米集团", "crf", code="01810"), "d4", "zh-Hans"),
+    (Mention(0, 2, "雷军", "PERSON", "雷军", "crf"), "d4", "zh-Hans"),
+    (Mention(3, 7, "小米集團", "COMPANY", "小米集團", "crf", code="1810.HK"), "d5", "zh-Hant"),
+    (Mention(0, 6, "Xiaomi", "COMPANY", "xiaomi", "crf", code="01810"), "d5", "en"),
+    (Mention(0, 2, "鹅厂", "ORG", "鹅厂", "crf", code="0700.HK"), "d6", "zh-Hans"),
+    (Mention(0, 1, "其", "COMPANY", "小米集团", "coref"), "d5", "zh-Hans"),
+]
+
+
+def _entities(resolver: Resolver) -> dict:
+    return {key: (e.key, e.types, {s: dict(c) for s, c in e.surfaces.items()}, e.norms, e.codes, e.from_lexicon)
+            for key, e in resolver.entities().items()}
+
+
+@pytest.mark.parametrize("split", range(len(_CODED) + 1))
+def test_merged_resolvers_give_the_entities_of_one(split):
+    whole, first, second = Resolver(), Resolver(), Resolver()
+    for k, (m, d, s) in enumerate(_CODED):
+        whole.add(m, d, s)
+        (first if k < split else second).add(m, d, s)
+    first.merge(second)
+    assert _entities(first) == _entities(whole)
+    assert len({id(e) for e in whole.entities().values()}) < len(whole.entities())  # stock codes did merge names
+
+
+@given(lines, st.integers(0, 40))
+@settings(max_examples=40, deadline=None)
+def test_sorted_lines_adopt_the_runs_another_hands_over(items, split):
+    items = [i for i in items if "\n" not in i]
+    with SortedLines(chunk=3) as mine, SortedLines(chunk=3) as theirs:
+        mine.extend(items[:split])
+        theirs.extend(items[split:])
+        mine.adopt(theirs.hand_over())
+        assert list(theirs) == []
+        assert list(mine) == sorted(set(items))

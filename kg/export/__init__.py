@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from typing import BinaryIO
 import networkx as nx
 
 from kg.errors import ConfigError
+from kg.forked import InFork, can_fork
 from kg.graph import CLASS_OF_TYPE, FACT_ROWS_READ, NETWORKX_READ, TYPE_OF_CLASS, KnowledgeGraph
 from kg.namespaces import KG, RDF, RDFS, SDO, SKOS
 
@@ -263,7 +263,7 @@ def write_build_outputs(kg: KnowledgeGraph, output: Path, *, parallel: bool = Fa
     loading) while this one writes the rest and calls ``then``. The files are the same either
     way; an error in either process is raised here, after the other has stopped."""
     names = list(BUILD_OUTPUTS)
-    if not (parallel and kg.on_disk and "fork" in multiprocessing.get_all_start_methods()):
+    if not (parallel and kg.on_disk and can_fork()):
         _prefetch_for(kg, BUILD_OUTPUTS.values())
         for name in names:
             export(kg, BUILD_OUTPUTS[name], output / name)
@@ -271,7 +271,10 @@ def write_build_outputs(kg: KnowledgeGraph, output: Path, *, parallel: bool = Fa
             then()
         return
     forked = [name for name in names if BUILD_OUTPUTS[name] in FORKED_FORMATS]
-    child = _Forked(kg, [(output / name, BUILD_OUTPUTS[name]) for name in forked])
+    # the child reads the canonical N-Triples only: this process's store (which a thread may
+    # still be loading) is never used there
+    child = InFork(_export_all, kg.nt_view(), [(output / name, BUILD_OUTPUTS[name]) for name in forked],
+                   name="kg-export", what=", ".join(forked))
     try:
         _prefetch_for(kg, [BUILD_OUTPUTS[name] for name in names if name not in forked])
         for name in names:
@@ -285,56 +288,6 @@ def write_build_outputs(kg: KnowledgeGraph, output: Path, *, parallel: bool = Fa
     child.wait()
 
 
-class _Forked:
-    """Exports run by a forked process (see :func:`write_build_outputs`)."""
-
-    def __init__(self, kg: KnowledgeGraph, jobs: list[tuple[Path, str]]) -> None:
-        # the child reads the canonical N-Triples only: this process's store (which a thread may
-        # still be loading) is never used there
-        view = kg.nt_view()
-        context = multiprocessing.get_context("fork")
-        self._conn, child_end = context.Pipe(duplex=False)
-        self._what = ", ".join(path.name for path, _ in jobs)
-        self._process = context.Process(target=_export_forked, args=(view, jobs, child_end),
-                                        name="kg-export", daemon=True)
-        self._process.start()
-        child_end.close()
-
-    def wait(self) -> None:
-        """Wait for the process; raise its error."""
-        try:
-            error = self._conn.recv()
-        except EOFError:
-            error = None
-        self._finish()
-        if error is None and self._process.exitcode != 0:
-            error = RuntimeError(f"the process writing {self._what} stopped (exit code {self._process.exitcode})")
-        if error is not None:
-            raise error
-
-    def stop(self) -> None:
-        self._process.terminate()
-        self._finish()
-
-    def _finish(self) -> None:
-        self._process.join()
-        self._conn.close()
-
-
-def _export_forked(view: KnowledgeGraph, jobs: list[tuple[Path, str]], conn) -> None:
-    """The forked process: export from the N-Triples view, report, and leave without running the
-    interpreter's teardown (it would close the parent's store)."""
-    code = 0
-    try:
-        for path, fmt in jobs:
-            export(view, fmt, path)
-        conn.send(None)
-    except BaseException as err:  # noqa: BLE001 - handed to the parent, which raises it
-        code = 1
-        try:
-            conn.send(err)
-        except Exception:  # noqa: BLE001 - an error that does not pickle: its text
-            conn.send(RuntimeError(f"{type(err).__name__}: {err}"))
-    finally:
-        conn.close()
-        os._exit(code)
+def _export_all(view: KnowledgeGraph, jobs: list[tuple[Path, str]]) -> None:
+    for path, fmt in jobs:
+        export(view, fmt, path)
