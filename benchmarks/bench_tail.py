@@ -1,6 +1,6 @@
 """What a build does after the analysis, timed alone: graph assembly and the build outputs of the
 analyses stored by an earlier ``kg build`` (its ``kg-state.sqlite``), as ``kg build --jobs 2``
-does them (outputs written by two processes).
+does them (two processes; the outputs and the Oxigraph store).
 
     python benchmarks/bench_tail.py OUTPUT_DIR_OF_A_BUILD
     PYTHONPATH=/path/to/other/checkout python benchmarks/bench_tail.py OUTPUT_DIR   # another version
@@ -24,7 +24,8 @@ def main() -> None:
     parser.add_argument("build", type=Path, help="the output directory of a kg build")
     args = parser.parse_args()
 
-    from kg import export, incremental
+    from kg import incremental
+    from kg.cli import _write_outputs
     from kg.graph import assemble
     from kg.state import STATE_FILE, State
 
@@ -41,7 +42,8 @@ def main() -> None:
             except TypeError:  # a version of kg that assembles in one process
                 graph = assemble(state.results, work / "assembly")
             assembled = time.perf_counter()
-            export.write_build_outputs(graph, work / "out", parallel=True)
+            # the build outputs and the store, as `kg build --jobs 2 --store auto` writes them
+            _write_outputs(work / "out", work / "out" / "store", only_if_large=True, parallel=True)(graph)
             done = time.perf_counter()
         graph.close()
         state.close()

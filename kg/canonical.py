@@ -15,6 +15,7 @@ import heapq
 import io
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
 from itertools import pairwise
@@ -51,6 +52,11 @@ def nt_line(triple) -> str:
     (``_nt_row``), with the IRIs' forms cached."""
     s, p, o = triple
     return f"{_n3(s)} {_n3(p)} {_n3(o)} ."
+
+
+def _c_locale() -> dict[str, str]:
+    """The environment for ``sort``: the C locale compares bytes (UTF-8 byte order = code point order)."""
+    return dict(os.environ, LC_ALL="C")
 
 
 class SortedLines:
@@ -111,16 +117,36 @@ class SortedLines:
             for fh in files:
                 fh.close()
 
+    def write(self, path: Path) -> int:
+        """Write the lines, sorted, one per line (``\\n``) to ``path``; returns how many. Runs on
+        disk are merged by the system's sort straight into the file when it has one."""
+        sort = shutil.which("sort") if self._runs and os.name == "posix" else None
+        if sort is None:
+            n = 0
+            with open(path, "w", encoding="utf-8", newline="\n") as fh:
+                for line in self:
+                    fh.write(line + "\n")
+                    n += 1
+            return n
+        if self._buffer:
+            self._spill()
+        done = subprocess.run(self._sort_command(sort, "-o", str(path)), capture_output=True, env=_c_locale())
+        if done.returncode != 0:
+            raise OSError(f"sort -m could not merge the sorted runs: {done.stderr.decode(errors='replace').strip() or done.returncode}")
+        with open(path, "rb") as fh:
+            return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+
+    def _sort_command(self, sort: str, *args: str) -> list[str]:
+        """``sort -m -u`` of the runs (run it with :func:`_c_locale`: see :meth:`_merged_by`)."""
+        temp = ["-T", str(self._dir)] if self._dir is not None else []
+        return [sort, "-m", "-u", *temp, *args, "--", *self._runs]
+
     def _merged_by(self, sort: str) -> Iterator[str]:
         """The runs merged by the system's ``sort -m -u`` in the C locale (byte order of UTF-8,
         which is code point order: the order and the duplicates of the Python merge), 5x faster
         than ``heapq.merge`` (100 MB of news: 3.6 M lines from 18 runs)."""
-        import subprocess
-
-        env = dict(os.environ, LC_ALL="C")
-        temp = ["-T", str(self._dir)] if self._dir is not None else []
-        with subprocess.Popen([sort, "-m", "-u", *temp, "--", *self._runs], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, env=env) as proc:
+        with subprocess.Popen(self._sort_command(sort), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=_c_locale()) as proc:
             try:
                 for line in io.TextIOWrapper(proc.stdout, encoding="utf-8", newline="\n"):
                     yield line[:-1]

@@ -533,10 +533,10 @@ class _Builder:
         :meth:`kg.state.State.results` does). The triples are the same either way."""
         forks = jobs > 1 and can_fork()
         counts = [0, 0]  # documents, facts
-        if forks:  # each process resolves the mentions of half the documents; then one resolver
-            helper = InFork(_resolve_share, results, _odd, name="kg-assemble", what="a share of the graph")
+        if forks:  # each process resolves the mentions of its share of the documents; then one resolver
+            helper = InFork(_resolve_share, results, _resolved_there, name="kg-assemble", what="a share of the graph")
             try:
-                self.resolver = _resolve_share(results, _even, counts)
+                self.resolver = _resolve_share(results, _resolved_here, counts)
             except BaseException:
                 helper.stop()
                 raise
@@ -552,11 +552,11 @@ class _Builder:
         self._iris: dict[str, str] = {}  # name key -> entity IRI
         helper = None
         if forks and self.sink.lines is not None:  # the documents' triples: a forked process writes most
-            helper = InFork(_documents_share, self, results, _not_every_third, name="kg-assemble", what="a share of the graph")
+            helper = InFork(_documents_share, self, results, _written_there, name="kg-assemble", what="a share of the graph")
         try:
             for entity in distinct:
                 self._entity(entity)
-            log = self._documents(results(_every_third), _every_third) if helper else self._documents(results())
+            log = self._documents(results(_written_here), _written_here) if helper else self._documents(results())
         except BaseException:
             if helper is not None:
                 helper.stop()
@@ -717,22 +717,23 @@ class _Builder:
         return assertion, f.confidence, s, o
 
 
-# How a build's two processes share the documents (positions in ``results()``): each resolves the
-# mentions of half; this one writes the triples of every third document (and the entities'), the
-# forked one those of the rest.
-def _even(i: int) -> bool:
-    return i % 2 == 0
+# How a build's two processes share the documents (positions in ``results()``): this one resolves
+# the mentions of three in five, the forked one the rest (and sends its resolver back: it takes
+# longer per document); the forked one writes the triples of two documents in three, this one
+# the rest and the entities'. Measured on the 10 MB news corpus: each waits little for the other.
+def _resolved_here(i: int) -> bool:
+    return i % 5 < 3
 
 
-def _odd(i: int) -> bool:
-    return i % 2 == 1
+def _resolved_there(i: int) -> bool:
+    return i % 5 >= 3
 
 
-def _every_third(i: int) -> bool:
+def _written_here(i: int) -> bool:
     return i % 3 == 0
 
 
-def _not_every_third(i: int) -> bool:
+def _written_there(i: int) -> bool:
     return i % 3 != 0
 
 
@@ -868,14 +869,10 @@ class _Loader(threading.Thread):
 _STORE_DIR = "store"  # the on-disk graph's Oxigraph store, in its working directory
 
 
-def _write_nt(lines: Iterable[str], workdir: Path) -> tuple[Path, int]:
-    """Sorted N-Triples lines to ``workdir/graph.nt``; (its path, its number of triples)."""
-    nt, n = workdir / "graph.nt", 0
-    with open(nt, "w", encoding="utf-8", newline="\n") as fh:
-        for line in lines:
-            fh.write(line + "\n")
-            n += 1
-    return nt, n
+def _write_nt(lines: SortedLines, workdir: Path) -> tuple[Path, int]:
+    """The sorted N-Triples lines to ``workdir/graph.nt``; (its path, its number of triples)."""
+    nt = workdir / "graph.nt"
+    return nt, lines.write(nt)
 
 
 def _on_disk(store, nt: Path, n: int, workdir: Path, loading: _Loader | None = None) -> KnowledgeGraph:

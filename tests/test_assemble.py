@@ -88,15 +88,24 @@ lines = st.lists(st.text(alphabet=st.sampled_from(list('ab"\\ \u2028中@<>.\x1c'
 @given(lines)
 @settings(max_examples=60, deadline=None)
 def test_sorted_lines_equals_sorted_set_whatever_the_chunk(items):
-    """Whatever the chunk, and whether the runs are merged by the system's sort or in Python."""
+    """Whatever the chunk, and whether the runs are merged by the system's sort or in Python;
+    iterated or written to a file."""
+    import tempfile
     from unittest import mock
 
     items = [i for i in items if "\n" not in i]
-    for chunk in (1, 3, 1000):
-        for which in (shutil.which, lambda name: None):  # the system's sort, or none
-            with mock.patch("kg.canonical.shutil.which", which), SortedLines(chunk=chunk) as sorter:
-                sorter.extend(items)
-                assert list(sorter) == sorted(set(items))
+    expected = sorted(set(items))
+    with tempfile.TemporaryDirectory() as tmp:
+        for chunk in (1, 3, 1000):
+            for which in (shutil.which, lambda name: None):  # the system's sort, or none
+                with mock.patch("kg.canonical.shutil.which", which):
+                    with SortedLines(chunk=chunk) as sorter:
+                        sorter.extend(items)
+                        assert list(sorter) == expected
+                    with SortedLines(Path(tmp), chunk=chunk) as sorter:
+                        sorter.extend(items)
+                        assert sorter.write(Path(tmp) / "out.txt") == len(expected)
+                        assert (Path(tmp) / "out.txt").read_text(encoding="utf-8") == "".join(x + "\n" for x in expected)
 
 
 def test_lang_case_is_restored_only_at_the_end_of_a_literal():
@@ -354,7 +363,7 @@ def test_an_error_in_the_forked_share_is_raised_and_nothing_is_left(tmp_path, mo
     stored = list(stored_results(out))
 
     def results(select=None):
-        if select is kg_graph._not_every_third:  # the forked process's share of the documents
+        if select is kg_graph._written_there:  # the forked process's share of the documents
             raise GraphLoadError("cannot read document 'x' from the build state", fix="rebuild")
         return (r for i, r in enumerate(stored) if select is None or select(i))
 
@@ -366,7 +375,7 @@ def test_an_error_in_the_forked_share_is_raised_and_nothing_is_left(tmp_path, mo
 
 def test_state_results_select_positions_also_in_a_forked_process(tmp_path, monkeypatch, capsys):
     from kg.forked import InFork
-    from kg.graph import _odd
+    from kg.graph import _resolved_there
     from kg.state import STATE_FILE, State
 
     out = tmp_path / "out"
@@ -375,10 +384,10 @@ def test_state_results_select_positions_also_in_a_forked_process(tmp_path, monke
     try:
         ids = [r.document.id for r in state.results()]
         assert ids == sorted(ids) and len(ids) == 7
-        assert [r.document.id for r in state.results(_odd)] == ids[1::2]
+        assert [r.document.id for r in state.results(_resolved_there)] == [i for k, i in enumerate(ids) if k % 5 >= 3]
         # a forked process reads through its own connection (the parent's stays usable)
-        forked = InFork(lambda: [r.document.id for r in state.results(_odd)]).wait()
-        assert forked == ids[1::2]
+        forked = InFork(lambda: [r.document.id for r in state.results(_resolved_there)]).wait()
+        assert forked == [i for k, i in enumerate(ids) if k % 5 >= 3]
         assert [r.document.id for r in state.results()] == ids
     finally:
         state.close()
