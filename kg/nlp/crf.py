@@ -151,23 +151,33 @@ def lexicon() -> dict[str, str]:
     if _lexicon is None:
         with _lexicon_lock:
             if _lexicon is None:
-                import jieba
+                from kg.cache import cached
 
-                lex: dict[str, str] = {}
-                path = Path(jieba.__file__).resolve().parent / "dict.txt"
-                with open(path, encoding="utf-8") as f:
-                    for line in f:
-                        parts = line.split()
-                        if len(parts) == 3 and 2 <= len(parts[0]) <= _LEX_MAXLEN:
-                            t = _LEX_TAGS.get(parts[2])
-                            if t is not None:
-                                lex[parts[0].lower()] = t
-                lengths: dict[str, set[int]] = {}
-                for w in lex:
-                    lengths.setdefault(w[:2], set()).add(len(w))
-                _lexicon_prefixes = {p: tuple(sorted(v)) for p, v in lengths.items()}
-                _lexicon = lex
+                path = _jieba_dict()
+                _lexicon, _lexicon_prefixes = cached("crf-lexicon", lambda: _read_lexicon(path), reads=[path], code=[Path(__file__)])
     return _lexicon
+
+
+def _jieba_dict() -> Path:
+    import importlib.util
+
+    return Path(importlib.util.find_spec("jieba").origin).resolve().parent / "dict.txt"  # without importing jieba
+
+
+def _read_lexicon(path: Path) -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
+    """(word -> coarse tag, first two characters -> lengths of the words) of jieba's dict.txt."""
+    lex: dict[str, str] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and 2 <= len(parts[0]) <= _LEX_MAXLEN:
+                t = _LEX_TAGS.get(parts[2])
+                if t is not None:
+                    lex[parts[0].lower()] = t
+    lengths: dict[str, set[int]] = {}
+    for w in lex:
+        lengths.setdefault(w[:2], set()).add(len(w))
+    return lex, {p: tuple(sorted(v)) for p, v in lengths.items()}
 
 
 # ------------------------------------------------------------------ normalisation

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kg.cache import cached
 from kg.nlp import crf as _crf
 
 _PAD_START = 0x110000  # "<s>": past the last code point
@@ -213,7 +214,8 @@ class _Clues:
         types = sorted({*_crf.SUFFIXES, *_crf.PREFIXES})
         tid = {t: k for k, t in enumerate(types)}
         get = lambda name: row.get(name, -1)  # a feature the model has no weight for: -1
-        self.lexicon = _StringTable({w: lex_tags.index(t) for w, t in _crf.lexicon().items()})
+        self.lexicon = cached("crf-lexicon-table", lambda: _StringTable({w: lex_tags.index(t) for w, t in _crf.lexicon().items()}),
+                              reads=[_crf._jieba_dict()], code=[Path(_crf.__file__), Path(__file__)])
         self.suffix = _StringTable({s: tid[t] for L in _crf._SUF_BY_LEN for s, t in _crf._SUF_BY_LEN[L].items()}, last=True)
         self.prefix = _StringTable({s: tid[t] for L in _crf._PRE_BY_LEN for s, t in _crf._PRE_BY_LEN[L].items()})
         self.compound = _StringTable(dict.fromkeys(_crf.COMPOUND_SURNAMES, 0))

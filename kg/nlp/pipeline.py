@@ -12,6 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 import spacy
 from spacy.attrs import IDX, IS_SPACE, LENGTH
@@ -328,14 +329,23 @@ def _word_tags(nlp: Language) -> dict[str, str]:
     # None: the backend's bundled dict.txt (jieba-fast-dat ships a larger one than jieba)
     key = f"{type(jieba_tokenizer).__module__}:{jieba_tokenizer.dictionary}"
     if key not in _DICT_TAGS:
-        tags: dict[str, str] = {}
+        from kg.cache import cached
+
         with jieba_tokenizer.get_dict_file() as f:
-            for raw in f:
-                parts = raw.decode("utf-8").strip().split(" ")
-                if len(parts) == 3:
-                    tags[parts[0]] = parts[2]
-        _DICT_TAGS[key] = tags
+            path = Path(f.name)
+        _DICT_TAGS[key] = cached("word-tags", lambda: _read_word_tags(path), reads=[path], code=[Path(__file__)])
     return _DICT_TAGS[key]
+
+
+def _read_word_tags(path: Path) -> dict[str, str]:
+    """word -> tag of a jieba dictionary's "word freq tag" lines."""
+    tags: dict[str, str] = {}
+    with open(path, "rb") as f:
+        for raw in f:
+            parts = raw.decode("utf-8").strip().split(" ")
+            if len(parts) == 3:
+                tags[parts[0]] = parts[2]
+    return tags
 
 
 # dictionary -> the table jieba.posseg.POSTokenizer builds (word -> tag from the "word freq tag"

@@ -1,0 +1,117 @@
+"""Tables cached between runs (kg.cache): made once, made again when what they derive from changes,
+never a different result than making them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from kg.cache import cache_dir, cached
+
+
+def _counting(value):
+    calls = []
+
+    def make():
+        calls.append(1)
+        return value
+
+    return make, calls
+
+
+def test_a_table_is_made_once_then_loaded(tmp_path, monkeypatch):
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    source, code = tmp_path / "dict.txt", tmp_path / "maker.py"
+    source.write_text("中国电信 10 nt\n", encoding="utf-8")
+    code.write_text("# v1\n")
+    make, calls = _counting({"中国电信": "nt"})
+    for _ in range(3):
+        assert cached("t", make, reads=[source], code=[code]) == {"中国电信": "nt"}
+    assert len(calls) == 1
+    assert len(list((tmp_path / "cache").glob("t-*.pickle"))) == 1
+
+
+def test_a_change_to_what_it_derives_from_makes_it_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    source, code = tmp_path / "dict.txt", tmp_path / "maker.py"
+    source.write_text("a 1 n\n")
+    code.write_text("# v1\n")
+    make, calls = _counting(1)
+    cached("t", make, reads=[source], code=[code])
+    source.write_text("a 1 n\nb 2 v\n")  # the dictionary changed
+    cached("t", make, reads=[source], code=[code])
+    os.utime(source, ns=(1, 1))  # same size, another time
+    cached("t", make, reads=[source], code=[code])
+    code.write_text("# v2\n")  # the code that makes it changed
+    cached("t", make, reads=[source], code=[code])
+    assert len(calls) == 4
+    assert len(list((tmp_path / "cache").glob("t-*.pickle"))) == 1  # the older tables are gone
+
+
+def test_off_a_damaged_file_or_an_unwritable_directory_still_give_the_table(tmp_path, monkeypatch):
+    source = tmp_path / "dict.txt"
+    source.write_text("a 1 n\n")
+    monkeypatch.setenv("KG_CACHE_DIR", "off")
+    assert cache_dir() is None
+    make, calls = _counting([1, 2])
+    assert cached("t", make, reads=[source], code=[]) == [1, 2]
+    assert cached("t", make, reads=[source], code=[]) == [1, 2] and len(calls) == 2
+
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    cached("t", make, reads=[source], code=[])
+    (table,) = (tmp_path / "cache").glob("t-*.pickle")
+    table.write_bytes(b"not a pickle")
+    assert cached("t", make, reads=[source], code=[]) == [1, 2] and len(calls) == 4
+    assert cached("t", make, reads=[source], code=[]) == [1, 2] and len(calls) == 4  # written again, whole
+
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    monkeypatch.setenv("KG_CACHE_DIR", str(blocked / "cache"))  # under a file: cannot be made
+    assert cached("t", make, reads=[source], code=[]) == [1, 2] and len(calls) == 5
+
+
+def test_default_directory_follows_xdg(monkeypatch, tmp_path):
+    monkeypatch.delenv("KG_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_dir() == tmp_path / "kg"
+
+
+def test_cached_lexicon_tables_are_the_tables_made_from_the_dictionary(tmp_path, monkeypatch):
+    """What the CRF and the patterns read from the cache is what they would make (a second
+    process: the tables are loaded, not made)."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    script = (
+        "import pickle, sys\n"
+        "from kg.nlp import crf, pipeline\n"
+        "mentions = pipeline.make_nlp((), True).get_pipe('kg_mentions')\n"
+        "table = mentions.crf._compiled.clues.lexicon\n"
+        "pickle.dump((crf.lexicon(), crf._lexicon_prefixes, mentions.tags, vars(table)), sys.stdout.buffer)\n"
+    )
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, env=os.environ).stdout
+            for _ in range(2)]
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 3
+    import pickle
+
+    from kg.nlp import crf, crfvec, pipeline
+
+    made = [pickle.loads(run) for run in runs]
+    lexicon, prefixes = crf._read_lexicon(crf._jieba_dict())
+    for lex, pre, tags, table in made:
+        assert lex == lexicon and pre == prefixes
+        assert tags == pipeline._read_word_tags(Path(tags_file()))
+        fresh = vars(crfvec._StringTable({w: sorted(set(lexicon.values())).index(t) for w, t in lexicon.items()}))
+        assert table.keys() == fresh.keys()
+        for key, value in fresh.items():
+            assert np.array_equal(table[key], value) if isinstance(value, np.ndarray) else table[key] == value
+
+
+def tags_file() -> str:
+    from kg.nlp.tokenizer import new_jieba
+
+    with new_jieba().get_dict_file() as f:
+        return f.name
