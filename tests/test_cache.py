@@ -101,10 +101,12 @@ def test_cached_lexicon_tables_are_the_tables_made_from_the_dictionary(tmp_path,
 
     made = [pickle.loads(run) for run in runs]
     lexicon, prefixes = crf._read_lexicon(crf._jieba_dict())
+    word_tags = pipeline._read_word_tags(Path(tags_file()))
+    kinds = sorted(set(lexicon.values()))
+    fresh = vars(crfvec._StringTable({w: kinds.index(t) for w, t in lexicon.items()}))
     for lex, pre, tags, table in made:
         assert lex == lexicon and pre == prefixes
-        assert tags == pipeline._read_word_tags(Path(tags_file()))
-        fresh = vars(crfvec._StringTable({w: sorted(set(lexicon.values())).index(t) for w, t in lexicon.items()}))
+        assert tags == word_tags
         assert table.keys() == fresh.keys()
         for key, value in fresh.items():
             assert np.array_equal(table[key], value) if isinstance(value, np.ndarray) else table[key] == value
