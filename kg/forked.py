@@ -8,9 +8,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["InFork", "can_fork"]
+A = TypeVar("A")
+
+__all__ = ["InFork", "alongside", "can_fork"]
 
 
 def can_fork() -> bool:
@@ -46,6 +48,19 @@ class InFork:
     def _finish(self) -> None:
         self._process.join()
         self._conn.close()
+
+
+def alongside(there: Callable[[], Any], here: Callable[[], A], *, name: str = "kg-fork",
+              what: str = "a share of the build") -> tuple[A, Any]:
+    """(``here()``, ``there()``): ``there`` run by a forked process, started first, while this
+    process runs ``here``; an error in this process stops the other, an error there is raised here."""
+    child = InFork(there, name=name, what=what)
+    try:
+        mine = here()
+    except BaseException:
+        child.stop()
+        raise
+    return mine, child.wait()
 
 
 def _run(target: Callable[..., Any], args: tuple, conn) -> None:

@@ -39,7 +39,7 @@ from rdflib.query import Result
 from kg.canonical import SortedLines, fix_lang_case, nt_line, turtle_prefixes, write_turtle
 from kg.engine import DocResult
 from kg.errors import QueryError
-from kg.forked import InFork, can_fork
+from kg.forked import alongside, can_fork
 from kg.model import Fact, Mention, QuantityValue
 from kg.namespaces import DCTERMS, KG, KGR, PREFIXES, RDF, RDFS, SDO, SKOS, XSD
 from kg.nlp.pipeline import NAME_TYPES
@@ -532,39 +532,32 @@ class _Builder:
         in ``results()``) and gives only the results it selects, in the same order (as
         :meth:`kg.state.State.results` does). The triples are the same either way."""
         forks = jobs > 1 and can_fork()
-        counts = [0, 0]  # documents, facts
+        fork = {"name": "kg-assemble", "what": "a share of the graph"}
         if forks:  # each process resolves the mentions of its share of the documents; then one resolver
-            helper = InFork(_resolve_share, results, _resolved_there, name="kg-assemble", what="a share of the graph")
-            try:
-                self.resolver = _resolve_share(results, _resolved_here, counts)
-            except BaseException:
-                helper.stop()
-                raise
-            theirs, (documents, facts) = helper.wait()
+            (self.resolver, counts), (theirs, their_counts) = alongside(
+                lambda: _resolve_share(results, _resolved_there), lambda: _resolve_share(results, _resolved_here), **fork)
             self.resolver.merge(theirs)
-            counts = [counts[0] + documents, counts[1] + facts]
+            counts = (counts[0] + their_counts[0], counts[1] + their_counts[1])
         else:
-            self.resolver = _resolve_share(results, None, counts)
+            self.resolver, counts = _resolve_share(results, None)
         self.entities = self.resolver.entities()  # name key -> entity (merged keys share one)
         distinct = {id(e): e for e in self.entities.values()}.values()
         # per document ~6 triples, per fact ~16, per entity ~7 (news corpus: 489 k triples, estimated 516 k)
         self.sink.expect(6 * counts[0] + 16 * counts[1] + 7 * len(distinct))
         self._iris: dict[str, str] = {}  # name key -> entity IRI
-        helper = None
-        if forks and self.sink.lines is not None:  # the documents' triples: a forked process writes most
-            helper = InFork(_documents_share, self, results, _written_there, name="kg-assemble", what="a share of the graph")
-        try:
+
+        def entities_and(select: Callable[[int], bool] | None) -> list[tuple]:
             for entity in distinct:
                 self._entity(entity)
-            log = self._documents(results(_written_here), _written_here) if helper else self._documents(results())
-        except BaseException:
-            if helper is not None:
-                helper.stop()
-            raise
-        if helper is not None:
-            runs, theirs = helper.wait()
+            return self._documents(results, select)
+
+        if forks and self.sink.lines is not None:  # the documents' triples: a forked process writes most
+            log, (runs, theirs) = alongside(lambda: _documents_share(self, results, _written_there),
+                                            lambda: entities_and(_written_here), **fork)
             self.sink.lines.adopt(runs)
             log = heapq.merge(log, theirs, key=itemgetter(0))
+        else:
+            log = entities_and(None)
         # assertion -> (probability that all its evidence is wrong, subject, object IRI or None),
         # multiplied in the documents' order (the same floats however the documents were shared)
         support: dict[str, tuple[float, str, str | None]] = {}
@@ -580,13 +573,12 @@ class _Builder:
         for node, n in degree.items():
             lit(node, _P_FACT_COUNT, str(n), _DT_INTEGER)
 
-    def _documents(self, analyses: Iterable[DocResult], select: Callable[[int], bool] | None = None) -> list[tuple]:
-        """The triples of these documents (those at the positions ``select`` takes, else all) and
-        their facts; returns each asserted fact's support as (document position, assertion,
-        confidence, subject, object), in the documents' order."""
+    def _documents(self, results: Callable[..., Iterable[DocResult]], select: Callable[[int], bool] | None) -> list[tuple]:
+        """The triples of the documents ``select`` takes (all: None) and of their facts; returns
+        each asserted fact's support as (document position, assertion, confidence, subject,
+        object), in the documents' order."""
         iri, mentions, log = self.iri, _P_MENTIONS, []
-        positions = count() if select is None else filter(select, count())
-        for i, analysis in zip(positions, analyses):
+        for i, analysis in _positioned(results, select):
             doc = self._document(analysis)
             for m in analysis.mentions:
                 if m.type in NAME_TYPES:
@@ -737,20 +729,27 @@ def _written_there(i: int) -> bool:
     return i % 3 != 0
 
 
-def _resolve_share(results: Callable[..., Iterable[DocResult]], select: Callable[[int], bool] | None,
-                   counts: list[int] | None = None):
-    """The resolver of the mentions of the documents ``select`` takes (all: None); their numbers of
-    documents and facts are added to ``counts``, or returned with the resolver when it is None."""
-    mine = [0, 0] if counts is None else counts
+def _positioned(results: Callable[..., Iterable[DocResult]], select: Callable[[int], bool] | None) -> Iterator[tuple[int, DocResult]]:
+    """(position in ``results()``, result) of the results ``select`` takes (all: None)."""
+    if select is None:
+        return enumerate(results())
+    return zip(filter(select, count()), results(select))
+
+
+def _resolve_share(results: Callable[..., Iterable[DocResult]], select: Callable[[int], bool] | None) -> tuple[Resolver, tuple[int, int]]:
+    """The resolver of the mentions of the documents ``select`` takes (all: None), and their
+    numbers of documents and facts."""
+    documents = facts = 0
 
     def counted() -> Iterator[DocResult]:
-        for analysis in results() if select is None else results(select):
-            mine[0] += 1
-            mine[1] += len(analysis.facts)
+        nonlocal documents, facts
+        for _, analysis in _positioned(results, select):
+            documents += 1
+            facts += len(analysis.facts)
             yield analysis
 
     resolver = resolver_for(counted())
-    return resolver if counts is not None else (resolver, tuple(mine))
+    return resolver, (documents, facts)
 
 
 def _documents_share(builder: _Builder, results: Callable[..., Iterable[DocResult]], select: Callable[[int], bool]):
@@ -758,7 +757,7 @@ def _documents_share(builder: _Builder, results: Callable[..., Iterable[DocResul
     the parent's sink to adopt, and their support log (see :meth:`_Builder._documents`)."""
     lines = builder.sink.lines = SortedLines(builder.sink.workdir)  # runs of its own, none of the parent's
     try:
-        log = builder._documents(results(select), select)
+        log = builder._documents(results, select)
         return lines.hand_over(), log
     finally:
         lines.close()  # what was not handed over

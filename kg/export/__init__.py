@@ -14,7 +14,7 @@ from typing import BinaryIO
 import networkx as nx
 
 from kg.errors import ConfigError
-from kg.forked import InFork, can_fork
+from kg.forked import alongside, can_fork
 from kg.graph import CLASS_OF_TYPE, FACT_ROWS_READ, NETWORKX_READ, TYPE_OF_CLASS, KnowledgeGraph
 from kg.namespaces import KG, RDF, RDFS, SDO, SKOS
 
@@ -264,30 +264,19 @@ def write_build_outputs(kg: KnowledgeGraph, output: Path, *, parallel: bool = Fa
     way; an error in either process is raised here, after the other has stopped."""
     names = list(BUILD_OUTPUTS)
     if not (parallel and kg.on_disk and can_fork()):
-        _prefetch_for(kg, BUILD_OUTPUTS.values())
-        for name in names:
-            export(kg, BUILD_OUTPUTS[name], output / name)
-        if then is not None:
-            then()
+        _write_outputs(kg, output, names, then)
         return
     forked = [name for name in names if BUILD_OUTPUTS[name] in FORKED_FORMATS]
-    # the child reads the canonical N-Triples only: this process's store (which a thread may
-    # still be loading) is never used there
-    child = InFork(_export_all, kg.nt_view(), [(output / name, BUILD_OUTPUTS[name]) for name in forked],
-                   name="kg-export", what=", ".join(forked))
-    try:
-        _prefetch_for(kg, [BUILD_OUTPUTS[name] for name in names if name not in forked])
-        for name in names:
-            if name not in forked:
-                export(kg, BUILD_OUTPUTS[name], output / name)
-        if then is not None:
-            then()
-    except BaseException:
-        child.stop()
-        raise
-    child.wait()
+    view = kg.nt_view()  # what the child reads: the canonical N-Triples, never the store (maybe still loading)
+    alongside(lambda: _write_outputs(view, output, forked),
+              lambda: _write_outputs(kg, output, [name for name in names if name not in forked], then),
+              name="kg-export", what=", ".join(forked))
 
 
-def _export_all(view: KnowledgeGraph, jobs: list[tuple[Path, str]]) -> None:
-    for path, fmt in jobs:
-        export(view, fmt, path)
+def _write_outputs(kg: KnowledgeGraph, output: Path, names: list[str], then: Callable[[], None] | None = None) -> None:
+    """These build outputs, after one read of what they need (see :func:`_prefetch_for`), then ``then``."""
+    _prefetch_for(kg, [BUILD_OUTPUTS[name] for name in names])
+    for name in names:
+        export(kg, BUILD_OUTPUTS[name], output / name)
+    if then is not None:
+        then()
