@@ -54,6 +54,11 @@ def nt_line(triple) -> str:
     return f"{_n3(s)} {_n3(p)} {_n3(o)} ."
 
 
+def _system_sort() -> str | None:
+    """The system's ``sort`` (POSIX), which merges sorted runs ~5x faster than ``heapq.merge``."""
+    return shutil.which("sort") if os.name == "posix" else None
+
+
 def _c_locale() -> dict[str, str]:
     """The environment for ``sort``: the C locale compares bytes (UTF-8 byte order = code point order)."""
     return dict(os.environ, LC_ALL="C")
@@ -102,7 +107,7 @@ class SortedLines:
             return
         if self._buffer:
             self._spill()
-        sort = shutil.which("sort") if os.name == "posix" else None
+        sort = _system_sort()
         if sort is not None:
             yield from self._merged_by(sort)
             return
@@ -120,7 +125,7 @@ class SortedLines:
     def write(self, path: Path) -> int:
         """Write the lines, sorted, one per line (``\\n``) to ``path``; returns how many. Runs on
         disk are merged by the system's sort straight into the file when it has one."""
-        sort = shutil.which("sort") if self._runs and os.name == "posix" else None
+        sort = _system_sort() if self._runs else None
         if sort is None:
             n = 0
             with open(path, "w", encoding="utf-8", newline="\n") as fh:
@@ -130,7 +135,7 @@ class SortedLines:
             return n
         if self._buffer:
             self._spill()
-        done = subprocess.run(self._sort_command(sort, "-o", str(path)), capture_output=True, env=_c_locale())
+        done = subprocess.run(self._sort_command(sort, "-o", str(path)), capture_output=True, env=_c_locale(), check=False)
         if done.returncode != 0:
             raise OSError(f"sort -m could not merge the sorted runs: {done.stderr.decode(errors='replace').strip() or done.returncode}")
         with open(path, "rb") as fh:
