@@ -227,3 +227,15 @@ def test_only_pairs_some_class_could_relate_are_scored():
         a, b = Mention(0, 1, "x", ta, "x", "crf"), Mention(2, 3, "y", tb, "y", "crf")
         assert any(pairs._allowed(model.classes[k][:-1], *((b, a) if model.classes[k][-1] == "<" else (a, b)))
                    for k in model.relations)
+
+
+def test_word_rows_stay_bounded_and_equal(monkeypatch):
+    """The per-word rows are forgotten when the cache is full, and the same when looked up again."""
+    model = pairs.load_model()
+    words = ["中国电信", "宣布", "收购", "股份", "公司"]
+    first = [model.word_rows(w) for w in words]
+    monkeypatch.setattr(pairs, "_WORD_ROWS_KEPT", 2)
+    model._word_rows.clear()
+    again = [model.word_rows(w) for w in words]
+    assert again == first and len(model._word_rows) <= 2
+    assert any(r != -1 for rows in first for r in rows)  # words the model knows

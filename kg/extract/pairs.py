@@ -162,6 +162,7 @@ def pair_features(view: str, tokens: Sequence[tuple[int, int]] | SentenceWords, 
 
 
 _WORD_FAMILIES = ("mw", "mwf", "mwl", "lw", "lw1", "lw2", "lw3", "rw", "rw1", "rw2", "rw3")
+_WORD_ROWS_KEPT = 200_000  # words whose rows PairModel.word_rows keeps (~50 MB; 25 k for a quarter of the news corpus)
 _MW, _MWF, _MWL, _LW, _LW1, _RW, _RW1 = 0, 1, 2, 3, 4, 7, 8
 
 
@@ -278,11 +279,15 @@ class PairModel:
     def word_rows(self, word: str) -> tuple[int, ...]:
         """The rows of a word's features in each of the word families of :func:`pair_features`
         (``mw:``, ``mwf:``, ``mwl:``, ``lw:``, ``lw1:`` … ``rw3:``), -1 for those the model lacks;
-        kept per word (the vocabulary of news is not large)."""
-        rows = self._word_rows.get(word)
+        kept for up to :data:`_WORD_ROWS_KEPT` words (then forgotten: a long build's vocabulary
+        keeps growing with its names and numbers)."""
+        cache = self._word_rows
+        rows = cache.get(word)
         if rows is None:
+            if len(cache) >= _WORD_ROWS_KEPT:
+                cache.clear()
             get = self.index.get
-            rows = self._word_rows[word] = tuple(get(f"{family}:{word}", -1) for family in _WORD_FAMILIES)
+            rows = cache[word] = tuple(get(f"{family}:{word}", -1) for family in _WORD_FAMILIES)
         return rows
 
     @cached_property
