@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
 import shutil
 import tempfile
 import time
@@ -37,10 +38,8 @@ def main() -> None:
         (work / "out").mkdir()
         started = time.perf_counter()
         with paused():
-            try:
-                graph = assemble(state.results, work / "assembly", jobs=2)
-            except TypeError:  # a version of kg that assembles in one process
-                graph = assemble(state.results, work / "assembly")
+            two = {"jobs": 2} if "jobs" in inspect.signature(assemble).parameters else {}  # older kg: one process
+            graph = assemble(state.results, work / "assembly", **two)
             assembled = time.perf_counter()
             # the build outputs and the store, as `kg build --jobs 2 --store auto` writes them
             _write_outputs(work / "out", work / "out" / "store", only_if_large=True, parallel=True)(graph)
