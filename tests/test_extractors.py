@@ -13,6 +13,8 @@ import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kg
 from kg.extract import run_extractors
@@ -443,3 +445,14 @@ def test_sentence_views_are_made_once_per_document():
     assert [v.view for v in views] == [analysis.view[s.start:s.end] for s in analysis.sentences]
     assert list(sentences(analysis)) == [v for v in views if v.mentions]
     assert 0 < len(list(sentences(analysis))) < len(views)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["控股", "参", "股东", "子公司", "收购", "发", "布", "全资拥有", "出售", "所持", "给", "公司", "，"]),
+                max_size=8))
+def test_one_scan_finds_a_trigger_exactly_when_some_trigger_matches(parts):
+    from kg.extract.relations import TRIGGERS, _any_trigger
+
+    text = "".join(parts)
+    for triggers in (TRIGGERS[:1], TRIGGERS[1:], TRIGGERS):
+        assert bool(_any_trigger(triggers).search(text)) == any(t.pattern.search(text) for t in triggers), text

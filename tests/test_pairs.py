@@ -166,6 +166,10 @@ def test_sentence_grams_give_the_rows_of_the_ngram_features():
             got = {model.index[f] for f in rest if f in model.index}
             grams.add_between(got, a, b)
             assert got == want, (a.text, b.text)
+            if a.end >= 3 and b.start <= len(view) - 2:  # a stretch of the sentence that holds the gap
+                inner = {model.index[f] for f in rest if f in model.index}
+                pairs.SentenceGrams(model, view, 3, len(view) - 2).add_between(inner, a, b)
+                assert inner == want, (a.text, b.text)
 
 
 def test_sentence_rows_are_the_rows_of_the_feature_strings():

@@ -97,3 +97,15 @@ def test_the_tokenizer_keeps_the_text_it_was_given():
     for text in ("中国电信 在 2024年\n\n发布了  新产品。", "", "   ", "OpenAI发布Sora"):
         doc = nlp.make_doc(text)
         assert doc_text(doc) == doc.text == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="中国电信发布了新产品年月日OpenAI12.% \n\u3000。，", max_size=40))
+def test_the_tokenizers_spans_are_the_docs_non_space_tokens(text):
+    """The spans the tokenizer hands over for a text without spaces are those read from the Doc."""
+    from kg.nlp.pipeline import make_nlp, token_spans
+
+    doc = make_nlp().make_doc(text)
+    handed_over = "kg_tokens" in doc.user_data
+    assert handed_over == (bool(text) and not any(c.isspace() for c in text))
+    assert token_spans(doc) == [(t.idx, t.idx + len(t)) for t in doc if not t.is_space]

@@ -219,9 +219,11 @@ class SentenceGrams:
     __slots__ = ("rows", "start")
 
     def __init__(self, model: PairModel, view: str, start: int, end: int) -> None:
-        get = model.index.get
         self.start = start
-        self.rows = [[get(f"m{n}:{view[i:i + n]}", -1) for i in range(start, end - n + 1)] for n in (1, 2, 3)]
+        one, two, three = model.gram_index  # keyed by the n-gram itself: no feature name to build
+        self.rows = [[one.get(c, -1) for c in view[start:end]],
+                     [two.get(view[i:i + 2], -1) for i in range(start, end - 1)],
+                     [three.get(view[i:i + 3], -1) for i in range(start, end - 2)]]
 
     def add_between(self, out: set[int], a: Mention, b: Mention) -> None:
         """Add to ``out`` (a set of rows) the rows of the n-grams of the text between a and b
@@ -289,6 +291,15 @@ class PairModel:
             get = self.index.get
             rows = cache[word] = tuple(get(f"{family}:{word}", -1) for family in _WORD_FAMILIES)
         return rows
+
+    @cached_property
+    def gram_index(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+        """The rows of the n-gram features ``m1:`` … ``m3:``, keyed by the n-gram alone."""
+        out: tuple[dict[str, int], ...] = ({}, {}, {})
+        for name, row in self.index.items():
+            if name[:1] == "m" and name[1:2] in ("1", "2", "3") and name[2:3] == ":":
+                out[int(name[1]) - 1][name[3:]] = row
+        return out  # type: ignore[return-value]
 
     @cached_property
     def relations(self) -> np.ndarray:

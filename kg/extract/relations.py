@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from kg.extract.base import AGENT_TYPES, MODALITY_FACTOR, SentenceView, register, sentence_views, sentences
 from kg.model import ORG_TYPES, Fact, Mention
@@ -75,8 +76,21 @@ def _fact(view: SentenceView, s: Mention, predicate: str, o: Mention, name: str,
     return Fact(s, predicate, o, view.sentence, name, round(confidence, 3), modality=modality)
 
 
+@cache
+def _any_trigger(triggers: tuple[Trigger, ...]) -> re.Pattern[str]:
+    """Matches somewhere in a text exactly when one of the triggers' patterns does (one scan
+    of a sentence instead of one per trigger: most sentences have none)."""
+    flags = {t.pattern.flags for t in triggers}
+    if len(flags) > 1:
+        return re.compile("")  # patterns compiled differently: no shortcut (matches every text)
+    return re.compile("|".join(f"(?:{t.pattern.pattern})" for t in triggers), flags.pop() if flags else 0)
+
+
 def _triggered(analysis: Analysis, triggers: tuple[Trigger, ...], name: str) -> Iterator[Fact]:
+    any_trigger = _any_trigger(triggers)
     for view in sentences(analysis):
+        if len(view.mentions) < 2 or not any_trigger.search(view.view):
+            continue  # a fact needs a trigger and two mentions
         for trig in triggers:
             for m in trig.pattern.finditer(view.view):
                 t_start, t_end = view.sentence.start + m.start(), view.sentence.start + m.end()

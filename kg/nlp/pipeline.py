@@ -444,8 +444,12 @@ def analyse(nlp: Language, documents: Iterable[Document], *, batch_size: int = 6
     cands: list[Candidate] = []
     tokens: list[tuple[int, int]] = []
     for doc, (document, view, sentences, offset, last, chunked) in nlp.pipe(pieces(), as_tuples=True, batch_size=batch_size):
-        cands.extend(_shift(c, offset) for c in doc._.kg_mentions)
-        tokens.extend((s + offset, e + offset) for s, e in token_spans(doc))
+        if offset:
+            cands.extend(_shift(c, offset) for c in doc._.kg_mentions)
+            tokens.extend((s + offset, e + offset) for s, e in token_spans(doc))
+        else:
+            cands.extend(doc._.kg_mentions)
+            tokens.extend(token_spans(doc))
         if not last:
             continue  # more pieces of this document to come
         if chunked:

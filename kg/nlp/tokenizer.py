@@ -146,6 +146,12 @@ class JiebaTokenizer:
             words = join_numbers(text, words)
         if not words:
             doc = Doc(self.vocab, words=[], spaces=[])
+        elif not _SPACE.search(text) and sum(map(len, words)) == len(text):
+            # most Chinese text: the words tile it with no spaces, so their spans are known here
+            # (kg.nlp.pipeline.token_spans reads them instead of the Doc's arrays)
+            doc = Doc(self.vocab, words=words, spaces=[False] * len(words))
+            ends = list(accumulate(map(len, words)))
+            doc.user_data["kg_tokens"] = list(zip([0, *ends], ends))
         else:
             words, spaces = words_and_spaces(words, text)
             doc = Doc(self.vocab, words=words, spaces=spaces)
