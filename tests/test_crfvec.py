@@ -150,3 +150,28 @@ def test_clues_stop_at_the_end_of_each_text_of_a_batch(compiled, featurizer):
         assert np.array_equal(E[bounds[k]:bounds[k + 1]], alone), text
         want = np.array([compiled.W[[row[f] for f in fs if f in row]].sum(0) for fs in featurizer(text, w)])
         np.testing.assert_allclose(alone, want, rtol=0, atol=1e-9)
+
+
+def test_word_rows_are_the_same_however_the_words_arrive(monkeypatch):
+    """A word's feature rows do not depend on when it was first seen: in a batch of thousands
+    of new words (the row table grows), again from the cache, or after the cache forgot it."""
+    rng = np.random.default_rng(3)
+    chars = list("张王李公司集团银行科技发布收购中国电信北京上海人工智能表示")
+    texts = ["".join(rng.choice(chars, size=int(rng.integers(20, 60)))) + f"第{k}号Q{k}X。" for k in range(300)]
+    texts += TEXTS
+    words = [_words(t) for t in texts]
+
+    def fresh():
+        model = crfvec.compile_model(MODEL)
+        assert model is not None
+        return model
+
+    model = fresh()
+    E_all, _ = model.emissions(texts, words)
+    assert len(model._word_ids) > 1024  # more new words than the first row table holds
+    E_again, _ = model.emissions(texts, words)  # every word from the cache
+    assert np.array_equal(E_all, E_again)
+    monkeypatch.setattr(crfvec, "_WORD_CACHE", 5)  # forgets before every batch
+    forgetful = fresh()
+    one_by_one = [forgetful.emissions([t], [w])[0] for t, w in zip(texts, words)]
+    assert np.array_equal(E_all, np.concatenate(one_by_one))

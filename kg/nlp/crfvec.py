@@ -27,7 +27,8 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Sequence
-from itertools import chain
+from itertools import chain, compress, repeat
+from operator import is_
 from pathlib import Path
 
 import numpy as np
@@ -326,21 +327,24 @@ class CompiledCRF:
         self._word_ids: dict[str, int] = {}  # word -> its row in _word_rows
         self._word_rows = np.zeros((1024, 5), dtype=np.int64)
 
-    def _word(self, w: str) -> int:
-        """A word's row in ``_word_rows``: the rows of "w=", "pw=", "nw=" (itself, as the
-        previous / next word), its lexicon tag's index for "wt=", whether it is a person-context word."""
-        k = self._word_ids.get(w)
-        if k is not None:  # new earlier in the same batch
-            return k
+    def _add_words(self, words: list[str]) -> None:
+        """Give new words (each once) their rows in ``_word_rows``: the rows of "w=", "pw=", "nw="
+        (the word itself, as the previous / next word), its lexicon tag's index for "wt=",
+        whether it is a person-context word."""
         z = self.zero
         get = self.row.get
-        k = len(self._word_ids)
-        if k == len(self._word_rows):
-            self._word_rows = np.concatenate((self._word_rows, np.zeros_like(self._word_rows)))
-        self._word_rows[k] = (get("w=" + w, z), get("pw=" + w, z), get("nw=" + w, z),
-                              self.wt_tags.get(_crf.lexicon().get(w, ""), 0), int(w in _crf.PERSON_CONTEXT))
-        self._word_ids[w] = k
-        return k
+        lexicon, tags, person = _crf.lexicon(), self.wt_tags, _crf.PERSON_CONTEXT
+        rows = [(get("w=" + w, z), get("pw=" + w, z), get("nw=" + w, z), tags.get(lexicon.get(w, ""), 0), w in person)
+                for w in words]
+        first = len(self._word_ids)
+        end = first + len(rows)
+        if end > len(self._word_rows):
+            grown = np.zeros((max(end, 2 * len(self._word_rows)), 5), dtype=np.int64)
+            grown[:first] = self._word_rows[:first]
+            self._word_rows = grown
+        if rows:
+            self._word_rows[first:end] = rows
+        self._word_ids.update(zip(words, range(first, end)))
 
     # ------------------------------------------------------------------ scores
 
@@ -404,8 +408,9 @@ class CompiledCRF:
         if len(self._word_ids) > _WORD_CACHE:  # forget the words seen so far (not within a batch)
             self._word_ids.clear()
         ids = list(map(self._word_ids.get, wstr))
-        if None in ids:
-            ids = [self._word(w) if k is None else k for k, w in zip(ids, wstr)]
+        if None in ids:  # the batch's new words, each once, in order
+            self._add_words(list(dict.fromkeys(compress(wstr, map(is_, ids, repeat(None))))))
+            ids = list(map(self._word_ids.__getitem__, wstr))
         wrow, pw, nw, wtag, isp = self._word_rows[np.array(ids, dtype=np.int64)].reshape(-1, 5).T
         rows.append(wrow[wid])
         rows.append(self.wt[wtag[wid], wpos])
