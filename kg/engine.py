@@ -19,18 +19,15 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack
+from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kg.errors import ConfigError
 from kg.extract import run_extractors  # before kg/__init__ binds kg.extract (the function)
 from kg.model import Document, Fact, Mention
 from kg.nlp.pipeline import analyse, make_nlp
-
-if TYPE_CHECKING:
-    from spacy.language import Language
 
 __all__ = ["ENGINES", "DocResult", "analyse_batch", "analyse_documents", "default_jobs"]
 
@@ -59,47 +56,30 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-#: Strings spaCy may keep for the words of the documents analysed before it forgets them (a
-#: memory zone ends). Its vocabulary otherwise keeps every word it has seen (every number,
-#: every name): ~110 k entries for the 10 MB news corpus, growing with the corpus.
-ZONE_STRINGS = 100_000
-_zone: tuple[Language, ExitStack] | None = None  # the pipeline and its open memory zone
-_zone_lock = threading.Lock()
-_batches_running = 0  # in this process (a Dask worker may run several in threads)
-
-
-def _memory_zone(nlp: Language) -> None:
-    """Have the words of the next batch land in a spaCy memory zone, a new one once the open
-    zone holds :data:`ZONE_STRINGS` strings (closing it frees them). A batch's results hold no
-    spaCy object (mentions and facts are plain strings and offsets), so no Doc outlives its
-    zone; call it only when no other batch is being analysed in this process."""
-    global _zone
-    if _zone is not None and (_zone[0] is not nlp or len(nlp.vocab.strings) > ZONE_STRINGS):
-        _zone[1].close()
-        _zone = None
-    if _zone is None:
-        stack = ExitStack()
-        stack.enter_context(nlp.memory_zone())
-        _zone = (nlp, stack)
+#: Strings spaCy keeps for good: the words of the first documents analysed (the common ones).
+#: Past them, the words of each batch are forgotten when it is done (a spaCy memory zone);
+#: spaCy otherwise keeps every word it has seen, every number and name: 112 k strings after
+#: the 10 MB news corpus, growing with the corpus.
+PERMANENT_STRINGS = 100_000
+#: One batch at a time per process: the pipeline's caches are not thread-safe, and a memory
+#: zone is the whole vocabulary's (a Dask worker may call from several threads).
+_analysis_lock = threading.Lock()
 
 
 def analyse_batch(documents: list[Document], options, pack: Callable[[DocResult], Any] | None = None) -> list:
     """Analyse documents with the pipeline for ``options`` (loaded once per process); each result
-    goes through ``pack`` when given (in the worker: what it returns travels instead)."""
-    global _batches_running
-    nlp = make_nlp(tuple(options.lexicons), options.use_crf, options.segmenter)
-    with _zone_lock:
-        if not _batches_running:
-            _memory_zone(nlp)
-        _batches_running += 1
-    try:
-        results = [
-            DocResult(a.document, a.script, a.mentions, tuple(run_extractors(a, options.extractors)))
-            for a in analyse(nlp, documents)
-        ]
-    finally:
-        with _zone_lock:
-            _batches_running -= 1
+    goes through ``pack`` when given (in the worker: what it returns travels instead).
+
+    The results hold no spaCy object (mentions and facts are plain strings and offsets), so the
+    batch's Docs, and once the vocabulary holds :data:`PERMANENT_STRINGS` its new words, go with it."""
+    with _analysis_lock:
+        nlp = make_nlp(tuple(options.lexicons), options.use_crf, options.segmenter)
+        zone = nlp.memory_zone() if len(nlp.vocab.strings) >= PERMANENT_STRINGS else nullcontext()
+        with zone:
+            results = [
+                DocResult(a.document, a.script, a.mentions, tuple(run_extractors(a, options.extractors)))
+                for a in analyse(nlp, documents)
+            ]
     return results if pack is None else [pack(r) for r in results]
 
 

@@ -253,10 +253,10 @@ def test_the_cycle_collector_is_off_while_the_graph_is_assembled_and_written(tmp
         gc.enable()
 
 
-def test_spacy_forgets_the_words_of_earlier_batches_and_the_results_stay(monkeypatch):
-    """The pipeline's vocabulary stays bounded however many new words a long build brings (a
-    spaCy memory zone closes once it holds ZONE_STRINGS strings), and the results are the ones
-    a pipeline that keeps every word gives."""
+def test_spacy_forgets_the_words_of_later_batches_and_the_results_stay(monkeypatch):
+    """Past PERMANENT_STRINGS, the words a batch brings are forgotten when it is done (the
+    vocabulary stays bounded however many new words a long build brings), and the results are
+    those of a pipeline that keeps every word."""
     from kg import engine
     from kg.nlp.pipeline import make_nlp
 
@@ -264,24 +264,17 @@ def test_spacy_forgets_the_words_of_earlier_batches_and_the_results_stay(monkeyp
     nlp = make_nlp(tuple(options.lexicons), options.use_crf, options.segmenter)
     # every document brings words no other has (numbers, Latin names)
     docs = [Document(id=f"d{k}", text=f"公司Zeta{k}Corp发布了X{k}Q型号，营收增长{k * 7919 % 1000}.{k}亿元。") for k in range(60)]
-    if engine._zone is not None:  # zones do not nest: close the one earlier tests left open
-        engine._zone[1].close()
-        engine._zone = None
-    monkeypatch.setattr(engine, "ZONE_STRINGS", 10 ** 9)  # one zone: nothing forgotten
-    keep_all = list(analyse_documents(docs, options, batch_size=4))
-    grown = len(nlp.vocab.strings)
-    engine._zone[1].close()
-    before = len(nlp.vocab.strings)
-    assert grown - before > 100  # the zone held the documents' words, and closing it forgot them
-    engine._zone = None
-    monkeypatch.setattr(engine, "ZONE_STRINGS", before + 40)
+    monkeypatch.setattr(engine, "PERMANENT_STRINGS", 10 ** 9)  # nothing forgotten
+    keep_all = list(analyse_documents(docs[:30], options, batch_size=4))
+    kept = len(nlp.vocab.strings)
+    monkeypatch.setattr(engine, "PERMANENT_STRINGS", 0)  # every batch's new words forgotten
     sizes = []
     forgetting: list = []
-    for batch in engine._batches(docs, 4):
+    for batch in engine._batches(docs[30:], 4):
         forgetting += engine.analyse_batch(batch, options)
         sizes.append(len(nlp.vocab.strings))
-    assert forgetting == keep_all
-    assert max(sizes) < before + 40 + 4 * 30  # at most one batch's words past the limit
-    assert min(sizes[3:]) < max(sizes)  # zones closed along the way
-    engine._zone[1].close()
-    engine._zone = None
+    assert sizes == [kept] * len(sizes)
+    monkeypatch.setattr(engine, "PERMANENT_STRINGS", 10 ** 9)
+    keep_all += analyse_documents(docs[30:], options, batch_size=4)
+    assert len(nlp.vocab.strings) >= kept + 30  # the same documents' words (one new at least each), kept this time
+    assert forgetting == keep_all[30:]
