@@ -42,8 +42,11 @@ def featurizer(crfsuite_tagger):
     return crf.Featurizer(crf.model_attributes(crfsuite_tagger), use_clusters=False)
 
 
+_SEGMENTER = crf._Segmenter()  # one jieba tokenizer for the module (each takes ~1 s to load)
+
+
 def _words(text):
-    return crf._Segmenter().words(text) if text else []
+    return _SEGMENTER.words(text) if text else []
 
 
 def test_reads_labels_and_weights_of_the_model_file(crfsuite_tagger):
