@@ -13,11 +13,11 @@ every ``--every`` batches.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import string
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 
@@ -26,8 +26,9 @@ def _rss_mb() -> int:
         return int(f.read().split("VmRSS:")[1].split()[0]) // 1024
 
 
-def _documents(path: Path, copies: int) -> Iterator:
-    from kg.model import Document
+def _documents(corpus: Path, copies: int) -> Iterator:
+    """The corpus's documents as ``kg build`` reads them, ``copies`` times, remapped after the first."""
+    from kg.sources import read_documents
 
     rng = random.Random(7)
     for copy in range(copies):
@@ -36,16 +37,13 @@ def _documents(path: Path, copies: int) -> Iterator:
             rng.shuffle(g)
         mapped = "".join(groups[0] + groups[1] + [c.lower() for c in groups[1]])
         table = str.maketrans(string.digits + string.ascii_uppercase + string.ascii_lowercase, mapped)
-        with path.open(encoding="utf-8") as f:
-            for line in f:
-                record = json.loads(line)
-                text = record["text"] if copy == 0 else record["text"].translate(table)
-                yield Document(id=f"{record['id']}-{copy}", text=text)
+        for doc in read_documents([corpus]):
+            yield doc if copy == 0 else replace(doc, id=f"{doc.id}-{copy}", text=doc.text.translate(table))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("corpus", type=Path, help="a JSONL corpus (id, text), e.g. from benchmarks/corpus.py")
+    parser.add_argument("corpus", type=Path, help="what kg build reads (a JSONL corpus from benchmarks/corpus.py, a directory, files)")
     parser.add_argument("--copies", type=int, default=3)
     parser.add_argument("--every", type=int, default=100, help="report every this many batches")
     args = parser.parse_args()

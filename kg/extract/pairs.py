@@ -295,11 +295,15 @@ class PairModel:
     @cached_property
     def gram_index(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
         """The rows of the n-gram features ``m1:`` … ``m3:``, keyed by the n-gram alone."""
-        out: tuple[dict[str, int], ...] = ({}, {}, {})
+        one: dict[str, int] = {}
+        two: dict[str, int] = {}
+        three: dict[str, int] = {}
+        by_family = {"m1:": one, "m2:": two, "m3:": three}
         for name, row in self.index.items():
-            if name[:1] == "m" and name[1:2] in ("1", "2", "3") and name[2:3] == ":":
-                out[int(name[1]) - 1][name[3:]] = row
-        return out  # type: ignore[return-value]
+            table = by_family.get(name[:3])
+            if table is not None:
+                table[name[3:]] = row
+        return one, two, three
 
     @cached_property
     def relations(self) -> np.ndarray:
