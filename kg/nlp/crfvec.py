@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from kg.cache import cached
+from kg.jit import compiled
 from kg.nlp import crf as _crf
 
 _PAD_START = 0x110000  # "<s>": past the last code point
@@ -680,13 +681,5 @@ def _clues_py(W, E, codes, ccls, bounds, wstart,
             _add_row(W, E, end, wsuf[t, 3])
 
 
-try:
-    from numba import njit
-except ImportError:  # pragma: no cover - numba is a dependency; without it crfsuite tags
-    _viterbi = _lookup = _sum_rows = _mix = _build_strings = _find = _add_row = _clues = None
-else:
-    _PY = (_viterbi_py, _lookup_py, _sum_rows_py, _mix_py, _build_strings_py, _find_py, _add_row_py, _clues_py)
-    try:  # compiled once, then loaded from numba's cache beside this file (or NUMBA_CACHE_DIR)
-        _viterbi, _lookup, _sum_rows, _mix, _build_strings, _find, _add_row, _clues = (njit(cache=True, nogil=True)(f) for f in _PY)
-    except RuntimeError:  # no writable cache location (a read-only install): compile per process
-        _viterbi, _lookup, _sum_rows, _mix, _build_strings, _find, _add_row, _clues = (njit(nogil=True)(f) for f in _PY)
+_viterbi, _lookup, _sum_rows, _mix, _build_strings, _find, _add_row, _clues = compiled(
+    _viterbi_py, _lookup_py, _sum_rows_py, _mix_py, _build_strings_py, _find_py, _add_row_py, _clues_py)
