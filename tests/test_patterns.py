@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import accumulate
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kg.extract.quantities import parse_quantity
 from kg.nlp import patterns
@@ -226,3 +229,19 @@ def test_a_model_span_swallowing_an_announcing_verb_is_no_name():
 
     assert not _plausible("阿里发布Qwen2.5") and not _plausible("腾讯表示")
     assert _plausible("Qwen2.5") and _plausible("阿里巴巴集团")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["公司", "集团", "司", "董事长", "长", "张", "明远", "有限公司", "x", ""]), max_size=30),
+       st.sets(st.sampled_from(["公司", "集团", "有限公司", "董事长", "长", "张明", ""]), max_size=5),
+       st.booleans())
+def test_tokens_among_finds_exactly_the_tokens_in_the_vocabulary(words, vocabulary, large):
+    from kg.nlp.patterns import _FIND_MAX, _tokens_among
+
+    text = "".join(words)
+    ends = list(accumulate(map(len, words)))
+    tokens = list(zip([0, *ends], ends))  # empty tokens too: several may start at one place
+    if large:  # past the size found with str.find: looked up token by token
+        vocabulary = vocabulary | {f"w{k}" for k in range(_FIND_MAX)}
+    expected = [i for i, (s, e) in enumerate(tokens) if text[s:e] in vocabulary]
+    assert _tokens_among(text, tokens, vocabulary) == expected

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
 from kg.text import LINE_BREAKS
@@ -111,9 +112,12 @@ def stock_codes(text: str, tokens: Sequence[tuple[int, int]] = ()) -> Iterator[C
 
     The name is the run of name characters before the bracket, cut after the last
     whole-token function word or reporting verb (对, 所属, 研究, 提到 …) and any number."""
-    order = [s for s, _ in tokens]  # jieba tokens: in text order, not overlapping
-    starts = set(order)
+    order: list[int] = []  # jieba tokens' starts: in text order, not overlapping (made at the first code)
+    starts: set[int] = set()
     for m in STOCK_IN_PARENS.finditer(text):
+        if not order and tokens:
+            order = [s for s, _ in tokens]
+            starts = set(order)
         code = normalise_code(m.group(1))
         if re.fullmatch(r"(?:19|20)\d\d", code) or _in_title(text, m.start()):
             continue  # (2024) is a year; 《…(2024)》 is a title, not a listing
@@ -137,6 +141,33 @@ def stock_codes(text: str, tokens: Sequence[tuple[int, int]] = ()) -> Iterator[C
             yield Candidate(begin, m.start(), "COMPANY", "pattern", code=code)
     for m in STOCK_BARE.finditer(text):
         yield Candidate(m.start(1), m.end(1), "STOCK", "pattern", code=normalise_code(m.group(1)))
+
+
+#: Up to this many words, :func:`_tokens_among` finds them with ``str.find`` (a C scan of the
+#: text per word); a larger vocabulary (a user's lexicon of titles) is looked up token by token.
+_FIND_MAX = 64
+
+
+def _tokens_among(text: str, tokens: Sequence[tuple[int, int]], vocabulary: Collection[str]) -> list[int]:
+    """The indices, in order, of the tokens (sorted, non-overlapping spans of ``text``) whose
+    text is one of ``vocabulary``'s words. A small vocabulary is found in the text first, so that
+    only the tokens starting where one of its words does are looked at."""
+    if len(vocabulary) > _FIND_MAX or "" in vocabulary:
+        return [i for i, (s, e) in enumerate(tokens) if text[s:e] in vocabulary]
+    found = set()
+    for word in vocabulary:
+        pos = text.find(word)
+        while pos >= 0:
+            found.add(pos)
+            pos = text.find(word, pos + 1)
+    out = []
+    for pos in sorted(found):
+        i = bisect_left(tokens, pos, key=itemgetter(0))  # the first token starting at or after pos
+        while i < len(tokens) and tokens[i][0] == pos:
+            if text[pos : tokens[i][1]] in vocabulary:
+                out.append(i)
+            i += 1
+    return out
 
 
 # ---------------------------------------------------------------- organisations
@@ -190,10 +221,10 @@ def org_suffixes(
 
     ``tags`` is jieba's dictionary word -> POS tag: a verb or adverb is no name (减持公司)."""
     tags = tags or {}
-    for i in range(1, len(tokens)):
+    for i in _tokens_among(text, tokens, ORG_SUFFIXES):
         start, end = tokens[i]
-        etype = ORG_SUFFIXES.get(text[start:end])
-        if etype is None:
+        etype = ORG_SUFFIXES[text[start:end]]
+        if i == 0:
             continue
         pstart, pend = tokens[i - 1]
         if pend != start or not _is_name_token(text[pstart:pend], tags):
@@ -240,10 +271,10 @@ def titled_people(
     text: str, tokens: Sequence[tuple[int, int]], titles: set[str]
 ) -> Iterator[Candidate]:
     """``TITLE NAME``: 董事长周鸿祎 — a job title token followed by a surname-initial name token."""
-    for i in range(len(tokens) - 1):
+    for i in _tokens_among(text, tokens, titles):
         start, end = tokens[i]
-        if text[start:end] not in titles:
-            continue
+        if i == len(tokens) - 1:
+            break
         yield Candidate(start, end, "POSITION", "pattern")
         nstart, nend = tokens[i + 1]
         # jieba often splits an unseen name after the surname: 张|明远, 王|立新
