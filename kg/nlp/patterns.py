@@ -37,9 +37,18 @@ class Candidate(NamedTuple):
 
 
 # ---------------------------------------------------------------- numbers
+def _anchored(first: str, pattern: str) -> re.Pattern[str]:
+    """``pattern`` behind a lookahead for the characters its matches can start with (``first``, a
+    class that holds all of them): the same matches, but Python's engine then skips the other
+    positions of a text in C instead of trying the whole pattern at each (2-3x faster scans
+    of news text, where these patterns match at few places)."""
+    return re.compile(f"(?={first})(?:{pattern})")
+
+
 _DIGITS = r"(?:\d+(?:,\d{3})*(?:\.\d+)?)"
 _CN_NUM = r"(?:[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?)"
 _NUM = rf"(?:{_DIGITS}|{_CN_NUM})"
+_NUM_FIRST = r"[\d零〇一二两三四五六七八九十百千]"  # what a number (or 百分之) starts with
 _MAG = r"(?:万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千|百)"
 _FUZZ = r"(?:多|余|几)"
 CLASSIFIERS = (
@@ -49,13 +58,14 @@ CLASSIFIERS = (
 CURRENCIES = "人民币元|美元|港元|港币|欧元|日元|英镑|韩元|元"
 LATIN_UNITS = r"(?:[EPTGMK]?(?:flops|FLOPS|Flops|FLOPs)|EB|PB|TB|GB|MB|GHz|MHz|nm|kWh|kW|MW|GW|Gbps|G|W)"
 
-MONEY_RE = re.compile(rf"{_NUM}{_MAG}?{_FUZZ}?(?:{CURRENCIES})")
+MONEY_RE = _anchored(_NUM_FIRST, rf"{_NUM}{_MAG}?{_FUZZ}?(?:{CURRENCIES})")
 _SPACE = r"[ \t\u00a0]"  # within a line: a value never continues on the next one
-PERCENT_RE = re.compile(rf"(?:{_DIGITS}{_SPACE}?%|百分之{_CN_NUM}|{_NUM}个百分点)")
-QUANTITY_RE = re.compile(rf"{_NUM}{_MAG}?{_FUZZ}?(?:{CLASSIFIERS})|{_DIGITS}{_SPACE}?{LATIN_UNITS}(?![A-Za-z])")
+PERCENT_RE = _anchored(_NUM_FIRST, rf"(?:{_DIGITS}{_SPACE}?%|百分之{_CN_NUM}|{_NUM}个百分点)")
+QUANTITY_RE = _anchored(_NUM_FIRST, rf"{_NUM}{_MAG}?{_FUZZ}?(?:{CLASSIFIERS})|{_DIGITS}{_SPACE}?{LATIN_UNITS}(?![A-Za-z])")
 
 # ---------------------------------------------------------------- dates
-DATE_RE = re.compile(
+DATE_RE = _anchored(
+    r"[\d今去明前]",
     r"\d{4}-\d{1,2}-\d{1,2}"
     r"|\d{4}年\d{1,2}月\d{1,2}[日号]"
     r"|\d{4}年\d{1,2}月(?:[初底末中]|上旬|中旬|下旬)?"
@@ -83,7 +93,7 @@ def numbers(text: str) -> Iterator[Candidate]:
 # ---------------------------------------------------------------- stock codes
 _CODE = r"(?:\d{6}\.(?:SH|SZ|SS|BJ)|\d{4,5}\.HK|(?:SH|SZ|HK)\d{4,6}|\d{4,6}|[A-Z]{1,5}\.(?:US|O|N))"
 STOCK_IN_PARENS = re.compile(rf"[（(]\s*(?:(?:港股|A股|美股|股票代码|代码)[:：]?\s*)?({_CODE})\s*[)）]")
-STOCK_BARE = re.compile(r"(?<![\dA-Za-z.])(\d{6}\.(?:SH|SZ|SS|BJ)|\d{4,5}\.HK|(?:SH|SZ)\d{6})(?![\dA-Za-z])")
+STOCK_BARE = _anchored(r"[\dS]", r"(?<![\dA-Za-z.])(\d{6}\.(?:SH|SZ|SS|BJ)|\d{4,5}\.HK|(?:SH|SZ)\d{6})(?![\dA-Za-z])")
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&\-]+$")
 # Whole tokens after which a company name starts: function words and reporting verbs.
 _NAME_BREAKS = set(
@@ -315,7 +325,7 @@ def quoted_products(text: str) -> Iterator[Candidate]:
 
 
 # ---------------------------------------------------------------- latin names with a cue
-LATIN_NAME = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*(?:[·.\-][A-Za-z0-9]+)*(?: ?\d+(?:\.\d+)?)?(?![A-Za-z0-9])")
+LATIN_NAME = _anchored("[A-Z]", r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*(?:[·.\-][A-Za-z0-9]+)*(?: ?\d+(?:\.\d+)?)?(?![A-Za-z0-9])")
 COMPANY_CUES = ("公司", "集团", "Inc", "Ltd", "Corp")
 
 

@@ -62,7 +62,7 @@ def new_jieba(words: Iterable[str] = (), segmenter: str = DEFAULT_SEGMENTER):
 
 
 #: A number as jieba keeps it whole (15.74, 20%); jieba-fast-dat splits it (15 . 74, 20 %-).
-_NUMBER = re.compile(r"(?<![A-Za-z0-9.])\d+(?:\.\d+)?%?(?![A-Za-z0-9])")
+_NUMBER = re.compile(r"(?=\d)(?<![A-Za-z0-9.])\d+(?:\.\d+)?%?(?![A-Za-z0-9])")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _SPACE = re.compile(r"\s")
 
