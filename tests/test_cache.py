@@ -103,7 +103,7 @@ def test_cached_lexicon_tables_are_the_tables_made_from_the_dictionary(tmp_path,
     lexicon, prefixes = crf._read_lexicon(crf._jieba_dict())
     word_tags = pipeline._read_word_tags(Path(tags_file()))
     kinds = sorted(set(lexicon.values()))
-    fresh = vars(crfvec._StringTable({w: kinds.index(t) for w, t in lexicon.items()}))
+    fresh = vars(crfvec.lexicon_table(lexicon, kinds))
     for lex, pre, tags, table in made:
         assert lex == lexicon and pre == prefixes
         assert tags == word_tags

@@ -178,3 +178,17 @@ def test_word_rows_are_the_same_however_the_words_arrive(monkeypatch):
     forgetful = fresh()
     one_by_one = [forgetful.emissions([t], [w])[0] for t, w in zip(texts, words)]
     assert np.array_equal(E_all, np.concatenate(one_by_one))
+
+
+def test_lexicon_table_marks_words_and_the_beginnings_of_longer_words():
+    table = crfvec.lexicon_table({"中国": "ns", "中国银行": "nt", "银行家": "nr"}, ["nr", "ns", "nt"])
+
+    def value(s: str) -> int:
+        codes = np.array([ord(c) for c in s], dtype=np.int64)
+        return crfvec._find(table.k1, table.k2, table.value, table.shift, codes, 0, len(codes))
+
+    assert value("中国") == 2 * (1 + 1) + 1  # a word (ns) that begins 中国银行
+    assert value("中国银") == 1  # only the beginning of a word
+    assert value("中国银行") == 2 * (2 + 1)  # a word, the beginning of none
+    assert value("银行") == 1 and value("银行家") == 2 * (0 + 1)
+    assert value("国银") == -1  # neither: the compiled pass stops lengthening here

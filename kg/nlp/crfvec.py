@@ -202,6 +202,17 @@ class _StringTable:
         self.edge[[ord(s[-1] if last else s[0]) for s in items]] = True
 
 
+def lexicon_table(lexicon: dict[str, str], tags: Sequence[str]) -> _StringTable:
+    """The lexicon's words and their beginnings for the compiled clue pass: each word's value is
+    ``2 * (its tag's index in tags + 1)``, plus 1 when it also begins a longer word; a beginning
+    of a longer word that is no word itself has the value 1. A string with no value (-1) neither
+    is nor begins a word, so the pass stops lengthening there."""
+    values = dict.fromkeys(sorted({w[:n] for w in lexicon for n in range(2, len(w))}), 1)  # sorted: one layout
+    for word, tag in lexicon.items():
+        values[word] = 2 * (tags.index(tag) + 1) + values.get(word, 0)
+    return _StringTable(values)
+
+
 class _Clues:
     """The sparse clues of :meth:`kg.nlp.crf.Featurizer.sparse` (lexicon words, name suffixes and
     prefixes, compound surnames) computed by one compiled pass over a batch, their weight rows
@@ -216,7 +227,7 @@ class _Clues:
         types = sorted({*_crf.SUFFIXES, *_crf.PREFIXES})
         tid = {t: k for k, t in enumerate(types)}
         get = lambda name: row.get(name, -1)  # a feature the model has no weight for: -1
-        self.lexicon = cached("crf-lexicon-table", lambda: _StringTable({w: lex_tags.index(t) for w, t in _crf.lexicon().items()}),
+        self.lexicon = cached("crf-lexicon-table", lambda: lexicon_table(_crf.lexicon(), lex_tags),
                               reads=[_crf._jieba_dict()], code=[Path(_crf.__file__), Path(__file__)])
         self.suffix = _StringTable({s: tid[t] for L in _crf._SUF_BY_LEN for s, t in _crf._SUF_BY_LEN[L].items()}, last=True)
         self.prefix = _StringTable({s: tid[t] for L in _crf._PRE_BY_LEN for s, t in _crf._PRE_BY_LEN[L].items()})
@@ -599,13 +610,17 @@ def _clues_py(W, E, codes, ccls, bounds, wstart,
             for L in range(2, 7):
                 if i + L > b:
                     break
-                t = _find(LK1, LK2, LV, Lsh, codes, i, i + L)
-                if t < 0:
-                    continue
-                mask[i] |= 1 << lex_rank[0, t]
-                mask[i + L - 1] |= 1 << lex_rank[1, t]
-                for m in range(i + 1, i + L - 1):
-                    mask[m] |= 1 << lex_rank[2, t]
+                v = _find(LK1, LK2, LV, Lsh, codes, i, i + L)  # see lexicon_table
+                if v < 0:
+                    break  # no word is or starts with these L characters
+                if v >= 2:
+                    t = v // 2 - 1
+                    mask[i] |= 1 << lex_rank[0, t]
+                    mask[i + L - 1] |= 1 << lex_rank[1, t]
+                    for m in range(i + 1, i + L - 1):
+                        mask[m] |= 1 << lex_rank[2, t]
+                if v % 2 == 0:
+                    break  # no longer word starts with them
         # the longest name suffix ending at each character
         for i in range(a, b):
             if not Sedge[codes[i]]:
