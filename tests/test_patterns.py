@@ -236,7 +236,7 @@ def test_a_model_span_swallowing_an_announcing_verb_is_no_name():
        st.sets(st.sampled_from(["公司", "集团", "有限公司", "董事长", "长", "张明", ""]), max_size=5),
        st.booleans())
 def test_tokens_among_finds_exactly_the_tokens_in_the_vocabulary(words, vocabulary, large):
-    from kg.nlp.patterns import _FIND_MAX, _tokens_among
+    from kg.nlp.patterns import _FIND_MAX, tokens_among
 
     text = "".join(words)
     ends = list(accumulate(map(len, words)))
@@ -244,4 +244,4 @@ def test_tokens_among_finds_exactly_the_tokens_in_the_vocabulary(words, vocabula
     if large:  # past the size found with str.find: looked up token by token
         vocabulary = vocabulary | {f"w{k}" for k in range(_FIND_MAX)}
     expected = [i for i, (s, e) in enumerate(tokens) if text[s:e] in vocabulary]
-    assert _tokens_among(text, tokens, vocabulary) == expected
+    assert tokens_among(text, tokens, vocabulary) == expected

@@ -28,6 +28,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 
 from kg.model import ORG_TYPES, Mention
+from kg.nlp.patterns import tokens_among
 
 __all__ = ["WINDOW", "anaphors", "names_nothing", "resolve"]
 
@@ -63,14 +64,19 @@ def anaphors(view: str, tokens: Sequence[tuple[int, int]]) -> list[tuple[int, in
     """(start, end, compatible types) of every anaphor in the Simplified ``view``, in text order.
 
     A nominal anaphor must start and end on word boundaries (该行动 is not 该行 + 动)."""
-    starts, ends = {s for s, _ in tokens}, {e for _, e in tokens}
     found = []
+    bounds: tuple[set[int], set[int]] | None = None  # the words' starts and ends, made at the first noun
     for pattern, types in _NOMINAL:
-        found += [(m.start(), m.end(), types) for m in pattern.finditer(view) if m.start() in starts and m.end() in ends]
-    for s, e in tokens:
+        for m in pattern.finditer(view):
+            if bounds is None:
+                bounds = {s for s, _ in tokens}, {e for _, e in tokens}
+            if m.start() in bounds[0] and m.end() in bounds[1]:
+                found.append((m.start(), m.end(), types))
+    for i in tokens_among(view, tokens, _PRONOUNS):
+        s, e = tokens[i]
         word = view[s:e]
-        types = _PRONOUNS.get(word)
-        if types is None or s > 0 and view[s - 1] == "其":  # 其他 split in two
+        types = _PRONOUNS[word]
+        if s > 0 and view[s - 1] == "其":  # 其他 split in two
             continue
         if word in ("其", "它"):
             after_speech = bool(_AFTER_SPEECH.search(view, max(0, s - 4), s))

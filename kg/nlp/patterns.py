@@ -23,6 +23,7 @@ __all__ = [
     "org_suffixes",
     "titled_people",
     "quoted_products",
+    "tokens_among",
     "SURNAMES",
 ]
 
@@ -153,12 +154,12 @@ def stock_codes(text: str, tokens: Sequence[tuple[int, int]] = ()) -> Iterator[C
         yield Candidate(m.start(1), m.end(1), "STOCK", "pattern", code=normalise_code(m.group(1)))
 
 
-#: Up to this many words, :func:`_tokens_among` finds them with ``str.find`` (a C scan of the
+#: Up to this many words, :func:`tokens_among` finds them with ``str.find`` (a C scan of the
 #: text per word); a larger vocabulary (a user's lexicon of titles) is looked up token by token.
 _FIND_MAX = 64
 
 
-def _tokens_among(text: str, tokens: Sequence[tuple[int, int]], vocabulary: Collection[str]) -> list[int]:
+def tokens_among(text: str, tokens: Sequence[tuple[int, int]], vocabulary: Collection[str]) -> list[int]:
     """The indices, in order, of the tokens (sorted, non-overlapping spans of ``text``) whose
     text is one of ``vocabulary``'s words. A small vocabulary is found in the text first, so that
     only the tokens starting where one of its words does are looked at."""
@@ -231,7 +232,7 @@ def org_suffixes(
 
     ``tags`` is jieba's dictionary word -> POS tag: a verb or adverb is no name (减持公司)."""
     tags = tags or {}
-    for i in _tokens_among(text, tokens, ORG_SUFFIXES):
+    for i in tokens_among(text, tokens, ORG_SUFFIXES):
         start, end = tokens[i]
         etype = ORG_SUFFIXES[text[start:end]]
         if i == 0:
@@ -281,7 +282,7 @@ def titled_people(
     text: str, tokens: Sequence[tuple[int, int]], titles: set[str]
 ) -> Iterator[Candidate]:
     """``TITLE NAME``: 董事长周鸿祎 — a job title token followed by a surname-initial name token."""
-    for i in _tokens_among(text, tokens, titles):
+    for i in tokens_among(text, tokens, titles):
         start, end = tokens[i]
         if i == len(tokens) - 1:
             break
