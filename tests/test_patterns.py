@@ -245,3 +245,30 @@ def test_tokens_among_finds_exactly_the_tokens_in_the_vocabulary(words, vocabula
         vocabulary = vocabulary | {f"w{k}" for k in range(_FIND_MAX)}
     expected = [i for i, (s, e) in enumerate(tokens) if text[s:e] in vocabulary]
     assert tokens_among(text, tokens, vocabulary) == expected
+
+
+_CANDIDATES = st.lists(
+    st.builds(patterns.Candidate, st.integers(-2, 30), st.integers(-2, 34), st.sampled_from(["COMPANY", "PERSON", "DATE"]),
+              st.sampled_from(["lexicon", "pattern", "crf", "hint"]), st.sampled_from([None, "甲"]), st.sampled_from([None, "600519.SH"])),
+    max_size=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CANDIDATES)
+def test_selection_takes_the_best_ranked_spans_that_overlap_nothing_taken(cands):
+    from kg.nlp.pipeline import _TIER, _TYPE_RANK, _key, select
+
+    # the definition, with a set of occupied characters
+    merged = {}
+    for c in sorted(cands, key=lambda c: (_TIER.get(c.source, 1), c.source != "lexicon", _key(c))):
+        old = merged.get((c.start, c.end, c.type))
+        merged[(c.start, c.end, c.type)] = c if old is None else old._replace(
+            canonical=old.canonical or c.canonical, code=old.code or c.code)
+    ranked = sorted(merged.values(), key=lambda c: (_TIER.get(c.source, 1), -(c.end - c.start), c.source != "lexicon",
+                                                    _TYPE_RANK.get(c.type, 99), _key(c)))
+    taken, occupied = [], set()
+    for c in ranked:
+        if c.end > c.start and not occupied & set(range(c.start, c.end)):
+            taken.append(c)
+            occupied.update(range(c.start, c.end))
+    assert select(cands) == sorted(taken, key=lambda c: (c.start, c.end))

@@ -12,6 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 import spacy
@@ -206,13 +207,15 @@ def select(cands: Iterable[Candidate]) -> list[Candidate]:
         key=lambda c: (_TIER.get(c.source, 1), -(c.end - c.start), c.source != "lexicon", _TYPE_RANK.get(c.type, 99), _key(c)),
     )
     taken: list[Candidate] = []
-    occupied: set[int] = set()
+    base = min((c.start for c in ranked), default=0)  # 0 unless a span starts before the text
+    occupied = bytearray(max(0, max((c.end for c in ranked), default=0) - base))  # 1: a character a taken span covers
     for c in ranked:
-        if c.end <= c.start or any(i in occupied for i in range(c.start, c.end)):
+        start, end = c.start - base, c.end - base
+        if end <= start or occupied.find(1, start, end) >= 0:
             continue
         taken.append(c)
-        occupied.update(range(c.start, c.end))
-    return sorted(taken, key=lambda c: (c.start, c.end))
+        occupied[start:end] = b"\x01" * (end - start)
+    return sorted(taken, key=itemgetter(0, 1))  # (start, end)
 
 
 _UNBALANCED = re.compile(rf"[，。；！？、,;!?…{LINE_BREAKS}]")
