@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-import pytest
 
 from kg.api import Options, extract_records
 from kg.datasets import default_data_dir
