@@ -102,3 +102,30 @@ def test_fact_count_is_each_nodes_number_of_distinct_facts(graph):
     as_dict = lambda rows: {str(e): int(n) for e, n in rows}  # noqa: E731
     expected = as_dict(counted)
     assert len(expected) > 20 and as_dict(stored) == expected
+
+
+_FACTS_ABOUT_BY_DEFINITION = """
+SELECT ?subject ?predicate ?object ?confidence WHERE {
+  ?e rdfs:label|skos:altLabel ?name . FILTER(STR(?name) = "NAME")
+  ?a a kg:Assertion ; rdf:subject ?s ; rdf:predicate ?predicate ; rdf:object ?o ; kg:confidence ?confidence .
+  FILTER(?s = ?e || ?o = ?e)
+  ?s rdfs:label ?subject .
+  OPTIONAL { ?o rdfs:label ?ol }
+  BIND(COALESCE(?ol, ?o) AS ?object)
+}"""
+
+
+@pytest.mark.parametrize("name", ["OpenAI", "中國電信", "中国电信", "國泰君安", "Sora", "周鴻禕", "360集團", "no such name"])
+def test_facts_about_entity_finds_by_index_what_the_label_scan_finds(graph, store, name):
+    """The canned query looks the name up as exact literals and follows the entity's edges (fast
+    on a large store); it answers what scanning every label and every fact answers."""
+    from kg.query import query_store
+
+    canned = read_query(str(QUERIES / "facts_about_entity.rq")).replace('"OpenAI"', f'"{name}"')
+    plain = read_query(_FACTS_ABOUT_BY_DEFINITION.replace("NAME", name))
+    rows = lambda result: sorted(tuple(str(v) for v in row) for row in result)  # noqa: E731
+    expected = rows(run_query(graph, plain))
+    assert rows(run_query(graph, canned)) == expected
+    assert len(query_store(store, canned, "csv").splitlines()) == len(expected) + 1  # Oxigraph: as many rows
+    if name in ("OpenAI", "中國電信", "國泰君安"):
+        assert expected  # names with facts in the sample
