@@ -272,3 +272,13 @@ def test_selection_takes_the_best_ranked_spans_that_overlap_nothing_taken(cands)
             taken.append(c)
             occupied.update(range(c.start, c.end))
     assert select(cands) == sorted(taken, key=lambda c: (c.start, c.end))
+
+
+def test_stock_codes_take_tokens_as_an_array_too():
+    import numpy as np
+
+    text = "公司公告中国电信(00728)现拥有"
+    tokens = [(0, 2), (2, 4), (4, 8), (8, 9), (9, 14), (14, 15), (15, 16), (16, 18)]
+    listed = list(patterns.stock_codes(text, tokens))
+    assert {c.type for c in listed} == {"STOCK", "COMPANY"}
+    assert list(patterns.stock_codes(text, np.array(tokens))) == listed

@@ -126,7 +126,7 @@ def stock_codes(text: str, tokens: Sequence[tuple[int, int]] = ()) -> Iterator[C
     order: list[int] = []  # jieba tokens' starts: in text order, not overlapping (made at the first code)
     starts: set[int] = set()
     for m in STOCK_IN_PARENS.finditer(text):
-        if not order and tokens:
+        if not order and len(tokens):  # (tokens may be an array)
             order = [s for s, _ in tokens]
             starts = set(order)
         code = normalise_code(m.group(1))
