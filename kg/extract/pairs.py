@@ -335,11 +335,7 @@ class PairModel:
         sizes = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
         rows = np.fromiter(chain.from_iterable(batch), dtype=np.int64, count=int(sizes.sum()))
         scores = np.empty((len(batch), len(self.bias)), dtype=self.weights.dtype)
-        if not (_scores or _scores_py)(self.weights, self.bias, rows, sizes, scores):
-            ends = np.cumsum(sizes)
-            for k in np.flatnonzero(sizes > _PAIRWISE_BLOCK + 1).tolist():  # long sets: numpy's own sum
-                known = np.sort(rows[ends[k] - sizes[k] : ends[k]])
-                scores[k] = self.bias + np.add.reduceat(self.weights[known], [0], axis=0)[0]
+        (_scores or _scores_py)(self.weights, self.bias, rows, sizes, scores)
         scores -= scores.max(axis=1, keepdims=True)
         e = np.exp(scores)
         return e / e.sum(axis=1, keepdims=True)
@@ -365,62 +361,19 @@ class PairModel:
         return cls(classes, {n: i for i, n in enumerate(names)}, weights, bias, thresholds, meta)
 
 
-#: The longest set of rows :func:`_scores_py` sums itself (numpy's pairwise summation splits longer ones).
-_PAIRWISE_BLOCK = 128
-
-
 def _scores_py(weights, bias, rows, sizes, out):  # pragma: no cover - compiled by numba below
     """``out[k]``: the bias plus the weights of the k-th set of rows (``rows``, ``sizes[k]`` at a
-    time, summed in increasing row order) as numpy sums them, so that the scores are the same to
-    the last bit as ``bias + np.add.reduceat(weights[sorted rows], axis=0)``: per column the
-    first row plus numpy's pairwise sum of the others (eight partial sums, then the rest).
-    Returns whether every set was summed; a set of more than :data:`_PAIRWISE_BLOCK` + 1 rows
-    is left for numpy (its row of ``out`` is not written)."""
+    time), the rows added in increasing order (a set's order does not change its sum)."""
     C = weights.shape[1]
-    part = np.empty((8, C), dtype=weights.dtype)
-    rest = np.empty(C, dtype=weights.dtype)
-    done = True
     at = 0
     for k in range(len(sizes)):
-        n = sizes[k]
-        known = np.sort(rows[at : at + n])
-        at += n
-        if n == 0:
-            for j in range(C):
-                out[k, j] = bias[j]
-            continue
-        m = n - 1  # the rows after the first
-        if m > _PAIRWISE_BLOCK:
-            done = False
-            continue
-        if m < 8:
-            for j in range(C):
-                rest[j] = -0.0
-            i = 0
-        else:
-            for u in range(8):
-                r = known[1 + u]
-                for j in range(C):
-                    part[u, j] = weights[r, j]
-            i = 8
-            while i < m - m % 8:
-                for u in range(8):
-                    r = known[1 + i + u]
-                    for j in range(C):
-                        part[u, j] += weights[r, j]
-                i += 8
-            for j in range(C):
-                rest[j] = ((part[0, j] + part[1, j]) + (part[2, j] + part[3, j])) + (
-                    (part[4, j] + part[5, j]) + (part[6, j] + part[7, j]))
-        while i < m:
-            r = known[1 + i]
-            for j in range(C):
-                rest[j] += weights[r, j]
-            i += 1
-        r = known[0]
+        known = np.sort(rows[at : at + sizes[k]])
+        at += sizes[k]
         for j in range(C):
-            out[k, j] = bias[j] + (weights[r, j] + rest[j])
-    return done
+            out[k, j] = bias[j]
+        for r in known:
+            for j in range(C):
+                out[k, j] += weights[r, j]
 
 
 (_scores,) = compiled(_scores_py)
