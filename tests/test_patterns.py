@@ -6,7 +6,7 @@ from decimal import Decimal
 from itertools import accumulate
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kg.extract.quantities import parse_quantity
@@ -282,3 +282,26 @@ def test_stock_codes_take_tokens_as_an_array_too():
     listed = list(patterns.stock_codes(text, tokens))
     assert {c.type for c in listed} == {"STOCK", "COMPANY"}
     assert list(patterns.stock_codes(text, np.array(tokens))) == listed
+
+
+_ANCHORED = {"MONEY_RE": patterns.MONEY_RE, "PERCENT_RE": patterns.PERCENT_RE, "QUANTITY_RE": patterns.QUANTITY_RE,
+             "DATE_RE": patterns.DATE_RE, "STOCK_BARE": patterns.STOCK_BARE, "LATIN_NAME": patterns.LATIN_NAME}
+
+
+@settings(max_examples=300, deadline=None)
+@example(parts=["今年初，去年底，明年，前年；2024-3-15，3月15日，百分之五，两个百分点，一千万元，"
+                        "5.2%，30GB，SZ000001，600519.SH，00700.HK，GPT 4，Sora"])  # every kind of start
+@given(st.lists(st.sampled_from(["2024", "3", "15", "٣", "１", ".", ",", "-", "%", " ", "年", "月", "日", "号", "今", "去",
+                                  "明", "前", "初", "百分之", "个百分点", "五", "一千", "两", "万", "亿", "多", "个", "家", "元",
+                                  "美元", "GB", "600519", ".SH", "SZ", "HK", "000001", "GPT", "Sora", "a", "，"]), max_size=12))
+def test_anchored_patterns_match_what_the_bare_patterns_match(parts):
+    """Each lookahead of first characters (_anchored) admits every start its pattern can have:
+    the anchored and bare patterns find the same matches (guards edits to either)."""
+    import re
+
+    text = "".join(parts)
+    for name, anchored in _ANCHORED.items():
+        lookahead, _, rest = anchored.pattern.partition(")(?:")
+        assert lookahead.startswith("(?=") and rest.endswith(")"), name
+        bare = re.compile(rest[:-1])
+        assert [m.span() for m in anchored.finditer(text)] == [m.span() for m in bare.finditer(text)], name
