@@ -456,3 +456,20 @@ def test_one_scan_finds_a_trigger_exactly_when_some_trigger_matches(parts):
     text = "".join(parts)
     for triggers in (TRIGGERS[:1], TRIGGERS[1:], TRIGGERS):
         assert bool(_any_trigger(triggers).search(text)) == any(t.pattern.search(text) for t in triggers), text
+
+
+def test_the_recogniser_sets_doc_ents_unless_analyse_asks_it_not_to():
+    """``nlp(text)`` gives spaCy's ``doc.ents`` (displaCy, spaCy tooling); :func:`analyse`, which
+    drops its Docs, asks the recogniser to skip them and gets the same mentions."""
+    from kg.nlp.pipeline import _NO_ENTS
+
+    nlp = make_nlp((), False)
+    text = "中国电信发布了新产品，腾讯控股持有其5%股份。"
+    doc = nlp(text)
+    assert [(e.start_char, e.end_char) for e in doc.ents] == [(c.start, c.end) for c in doc._.kg_mentions
+                                                              if doc.char_span(c.start, c.end) is not None]
+    assert len(doc.ents) >= 2
+    (bare,) = nlp.pipe([text], component_cfg=_NO_ENTS)
+    assert bare.ents == () and bare._.kg_mentions == doc._.kg_mentions
+    (analysis,) = analyse(nlp, [Document(id="d", text=text)])
+    assert [(m.start, m.end) for m in analysis.mentions] == [(c.start, c.end) for c in doc._.kg_mentions]
