@@ -129,3 +129,51 @@ def test_facts_about_entity_finds_by_index_what_the_label_scan_finds(graph, stor
     assert len(query_store(store, canned, "csv").splitlines()) == len(expected) + 1  # Oxigraph: as many rows
     if name in ("OpenAI", "中國電信", "國泰君安"):
         assert expected  # names with facts in the sample
+
+
+_MOST_CONNECTED_BY_DEFINITION = """
+SELECT ?entity ?facts WHERE { ?e kg:factCount ?facts ; rdfs:label ?entity . }
+ORDER BY DESC(?facts) STR(?entity) LANG(?entity)
+LIMIT 20"""
+
+
+def _ranked_graph():
+    """Counted nodes with ties across the 20th row, one to three labels each (two scripts, untagged)."""
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import RDFS, XSD
+
+    from kg.graph import KnowledgeGraph
+
+    g = Graph()
+    counts = [9, 9, 8, 7, 7, 7, 6, 6, 5, 5, 5, 5, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3, 2, 2, 1, 1, 1]
+    for i, n in enumerate(counts):
+        e = URIRef(f"https://w3id.org/kgzh/id/org/e{i:02d}")
+        g.add((e, KG.factCount, Literal(n, datatype=XSD.integer)))
+        g.add((e, RDFS.label, Literal(f"名{i:02d}", lang="zh-Hans")))
+        if i % 3 == 0:
+            g.add((e, RDFS.label, Literal(f"名{i:02d}", lang="zh-Hant")))
+        if i % 4 == 1:
+            g.add((e, RDFS.label, Literal(f"N{i:02d}")))
+    return KnowledgeGraph(g)
+
+
+def test_most_connected_ranks_what_ranking_every_labelled_node_ranks(graph, store):
+    """The canned query sorts only the nodes counted at least as often as the 20th-highest
+    distinct count (fast on a large graph); it returns the rows ranking every labelled node gives,
+    on the sample graph and on one with ties across the 20th row, on rdflib and on Oxigraph."""
+    import pyoxigraph as ox
+
+    from kg.query import query_store
+
+    canned = read_query(str(QUERIES / "most_connected.rq"))
+    plain = read_query(_MOST_CONNECTED_BY_DEFINITION)
+    rows = lambda result: [tuple(str(v) for v in row) for row in result]  # noqa: E731
+    ranked = _ranked_graph()
+    for g in (graph, ranked):
+        expected = rows(run_query(g, plain))
+        assert len(expected) == 20 and rows(run_query(g, canned)) == expected
+    assert len({r[1] for r in rows(run_query(ranked, plain))}) > 4  # the ties reach past the 20th distinct count's rows
+    mem = ox.Store()
+    mem.load(ranked.serialize("nt").encode(), format=ox.RdfFormat.N_TRIPLES)
+    for s in (store, mem):
+        assert query_store(s, canned, "csv") == query_store(s, plain, "csv")
