@@ -167,7 +167,10 @@ def test_most_connected_ranks_what_ranking_every_labelled_node_ranks(graph, stor
 
     canned = read_query(str(QUERIES / "most_connected.rq"))
     plain = read_query(_MOST_CONNECTED_BY_DEFINITION)
-    rows = lambda result: [tuple(str(v) for v in row) for row in result]  # noqa: E731
+
+    def rows(result):
+        return [tuple(str(v) for v in row) for row in result]
+
     ranked = _ranked_graph()
     for g in (graph, ranked):
         expected = rows(run_query(g, plain))
