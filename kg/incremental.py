@@ -199,6 +199,7 @@ def update(
         if mode == "remove":
             raise InputError(f"removing {', '.join(report.removed)} would leave the graph in {out} empty", fix=f"delete {out} instead")
         raise InputError("no text to build from: every input document is empty", fix="give files with text in them")
+    log.info("assembling the graph of %s documents", f"{len(final):,}")
     with _cyclic_gc_paused():
         graph = assemble(staging.results, out / ASSEMBLY_DIR, jobs=options.jobs)
         try:
