@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
@@ -187,30 +187,36 @@ class SentenceRows:
 
     def of(self, a: Mention, b: Mention, between: int) -> set[int]:
         """The rows of the features of (a, b) that the model knows, -1 among them when some are unknown."""
+        out: list[int] = []
+        self.extend(out, a, b, between)
+        return set(out)
+
+    def extend(self, out: list[int], a: Mention, b: Mention, between: int) -> None:
+        """Append to ``out`` the rows of the features of (a, b): a row may come more than once, and
+        -1 for each feature the model does not know (the scorer counts each known row once)."""
         get = self.get
         ta, tb, mid, context = _context(self.view, a, b, between)
-        out = {get(x, -1) for x in context}
+        out.extend([get(x, -1) for x in context])
         punctuation = _punctuation(mid)
         if punctuation:
-            out.add(get(punctuation, -1))
+            out.append(get(punctuation, -1))
         rows, words = self.rows, self.words
         left_lo, left_hi = self._within(self.sent_start, a.start)
         mid_lo, mid_hi = self._within(a.end, b.start)
         right_lo, right_hi = self._within(b.end, self.sent_end)
-        out.update([r[_MW] for r in rows[mid_lo:mid_hi]])
+        out.extend([r[_MW] for r in rows[mid_lo:mid_hi]])
         if mid_hi > mid_lo:
-            out.add(rows[mid_lo][_MWF])
-            out.add(rows[mid_hi - 1][_MWL])
+            out.append(rows[mid_lo][_MWF])
+            out.append(rows[mid_hi - 1][_MWL])
         for k in range(min(_NEAR, left_hi - left_lo)):
-            out.add(rows[left_hi - 1 - k][_LW1 + k])
-        out.update([r[_LW] for r in rows[max(left_lo, left_hi - _LEFT_BAG):left_hi]])
+            out.append(rows[left_hi - 1 - k][_LW1 + k])
+        out.extend([r[_LW] for r in rows[max(left_lo, left_hi - _LEFT_BAG):left_hi]])
         for k in range(min(_NEAR, right_hi - right_lo)):
-            out.add(rows[right_lo + k][_RW1 + k])
-        out.update([r[_RW] for r in rows[right_lo:min(right_hi, right_lo + _RIGHT_BAG)]])
+            out.append(rows[right_lo + k][_RW1 + k])
+        out.extend([r[_RW] for r in rows[right_lo:min(right_hi, right_lo + _RIGHT_BAG)]])
         last_between = words[mid_hi - 1] if mid_hi > mid_lo else ""
         first_after = words[right_lo] if right_hi > right_lo else ""
-        out.update([get(x, -1) for x in _typed_words(ta, tb, last_between, first_after)])
-        return out
+        out.extend([get(x, -1) for x in _typed_words(ta, tb, last_between, first_after)])
 
 
 class SentenceGrams:
@@ -229,13 +235,20 @@ class SentenceGrams:
 
     def add_between(self, out: set[int], a: Mention, b: Mention) -> None:
         """Add to ``out`` (a set of rows) the rows of the n-grams of the text between a and b
-        that the model knows, a slice at a time."""
+        that the model knows."""
+        found: list[int] = []
+        self.extend_between(found, a, b)
+        out.update(found)
+        out.discard(-1)  # n-grams the model does not know
+
+    def extend_between(self, out: list[int], a: Mention, b: Mention) -> None:
+        """Append to ``out`` the rows of the n-grams of the text between a and b, a slice at a
+        time (-1 for those the model does not know)."""
         lo = a.end - self.start
         for n, rows in enumerate(self.rows, start=1):
             hi = b.start - self.start - n + 1
             if hi > lo:
-                out.update(rows[lo:hi])
-        out.discard(-1)  # n-grams the model does not know
+                out.extend(rows[lo:hi])
 
 
 def candidate_pairs(mentions: Sequence[Mention]) -> Iterator[tuple[Mention, Mention, int]]:
@@ -330,11 +343,17 @@ class PairModel:
         """The class probabilities of one feature list."""
         return self.probabilities_of_rows([self.rows(features)])[0]
 
-    def probabilities_of_rows(self, batch: Sequence[set[int]]) -> np.ndarray:
-        """(len(batch), classes): the class probabilities of each set of :meth:`rows`."""
+    def probabilities_of_rows(self, batch: Sequence[Collection[int]]) -> np.ndarray:
+        """(len(batch), classes): the class probabilities of each collection of rows (:meth:`rows`;
+        a row given more than once counts once, and negative rows, unknown features, not at all)."""
         sizes = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
         rows = np.fromiter(chain.from_iterable(batch), dtype=np.int64, count=int(sizes.sum()))
-        scores = np.empty((len(batch), len(self.bias)), dtype=self.weights.dtype)
+        return self.probabilities_of_flat(rows, sizes)
+
+    def probabilities_of_flat(self, rows: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """:meth:`probabilities_of_rows` of the collections laid end to end in ``rows``, ``sizes[k]``
+        rows for the k-th."""
+        scores = np.empty((len(sizes), len(self.bias)), dtype=self.weights.dtype)
         (_scores or _scores_py)(self.weights, self.bias, rows, sizes, scores)
         scores -= scores.max(axis=1, keepdims=True)
         e = np.exp(scores)
@@ -362,8 +381,9 @@ class PairModel:
 
 
 def _scores_py(weights, bias, rows, sizes, out):  # pragma: no cover - compiled by numba below
-    """``out[k]``: the bias plus the weights of the k-th set of rows (``rows``, ``sizes[k]`` at a
-    time), the rows added in increasing order (a set's order does not change its sum)."""
+    """``out[k]``: the bias plus the weights of the k-th collection of rows (``rows``, ``sizes[k]``
+    at a time), each distinct non-negative row once, added in increasing order (so neither the
+    order the rows come in nor repeats change the sum)."""
     C = weights.shape[1]
     at = 0
     for k in range(len(sizes)):
@@ -371,7 +391,11 @@ def _scores_py(weights, bias, rows, sizes, out):  # pragma: no cover - compiled 
         at += sizes[k]
         for j in range(C):
             out[k, j] = bias[j]
+        last = -1
         for r in known:
+            if r <= last:  # unknown (-1), or the row just added
+                continue
+            last = r
             for j in range(C):
                 out[k, j] += weights[r, j]
 
@@ -396,14 +420,17 @@ def sentence_tokens(analysis: Analysis, start: int, end: int) -> list[tuple[int,
     return [t for t in analysis.tokens[lo:hi] if t[1] <= end]
 
 
-def _pair_rows(model: PairModel, view: SentenceView) -> tuple[list[tuple[Mention, Mention, int]], list[set[int]]]:
-    """The candidate pairs of one sentence that some class could relate, and the model rows of each."""
+def _pair_rows(model: PairModel, view: SentenceView, rows: list[int],
+               sizes: list[int]) -> list[tuple[Mention, Mention, int]]:
+    """The candidate pairs of one sentence that some class could relate; the model rows of each
+    are appended to ``rows`` (with repeats and -1 for unknown features, see :meth:`PairModel.probabilities_of_flat`)
+    and their number to ``sizes``."""
     analysis = view.analysis
     s = view.sentence
     possible = model.possible
     pairs = [p for p in candidate_pairs(view.mentions) if (p[0].type, p[1].type) in possible]
     if not pairs:
-        return [], []
+        return []
     tokens = sentence_tokens(analysis, s.start, s.end)
     # the words any pair's features read: a bag's worth before the first pair, one after the last
     # (first: the words starting at or before its start, one of them maybe not before it;
@@ -412,12 +439,12 @@ def _pair_rows(model: PairModel, view: SentenceView) -> tuple[list[tuple[Mention
     last = bisect_left(tokens, (max(b.end for _, b, _ in pairs), -1))
     features = SentenceRows(model, analysis.view, tokens[max(0, first - 1 - _LEFT_BAG) : last + _RIGHT_BAG], s.start, s.end)
     grams = SentenceGrams(model, analysis.view, min(a.end for a, _, _ in pairs), max(b.start for _, b, _ in pairs))
-    rows = []
     for a, b, between in pairs:
-        known = features.of(a, b, between)
-        grams.add_between(known, a, b)  # and drops the -1 of unknown features
-        rows.append(known)
-    return pairs, rows
+        before = len(rows)
+        features.extend(rows, a, b, between)
+        grams.extend_between(rows, a, b)
+        sizes.append(len(rows) - before)
+    return pairs
 
 
 def _related(model: PairModel, pairs: Sequence[tuple[Mention, Mention, int]],
@@ -435,22 +462,29 @@ def _related(model: PairModel, pairs: Sequence[tuple[Mention, Mention, int]],
 
 def classify(model: PairModel, view: SentenceView) -> Iterator[tuple[Mention, str, Mention, float]]:
     """(subject, predicate, object, probability) for each pair the model relates above threshold."""
-    pairs, rows = _pair_rows(model, view)
+    rows: list[int] = []
+    sizes: list[int] = []
+    pairs = _pair_rows(model, view, rows, sizes)
     if pairs:
-        yield from _related(model, pairs, model.probabilities_of_rows(rows))
+        yield from _related(model, pairs, model.probabilities_of_flat(np.array(rows, dtype=np.int64), np.array(sizes, dtype=np.int64)))
 
 
 @register("pairs.v1")
 def pairs(analysis: Analysis) -> Iterator[Fact]:
     model = load_model()
-    scored = [(view, *_pair_rows(model, view)) for view in sentences(analysis) if len(view.mentions) >= 2]
-    scored = [x for x in scored if x[1]]
+    rows: list[int] = []  # every pair's rows, end to end: one batch for the document (a row's
+    sizes: list[int] = []  # probabilities do not depend on the batch, see the test)
+    scored = []
+    for view in sentences(analysis):
+        if len(view.mentions) >= 2:
+            candidates = _pair_rows(model, view, rows, sizes)
+            if candidates:
+                scored.append((view, candidates))
     if not scored:
         return
-    # one batch for the document: a row's probabilities do not depend on the batch (see the test)
-    probabilities = model.probabilities_of_rows([r for _, _, rows in scored for r in rows])
+    probabilities = model.probabilities_of_flat(np.array(rows, dtype=np.int64), np.array(sizes, dtype=np.int64))
     done = 0
-    for view, candidates, _ in scored:
+    for view, candidates in scored:
         for subject, predicate, obj, p in _related(model, candidates, probabilities[done : done + len(candidates)]):
             first, last = (subject, obj) if subject.start < obj.start else (obj, subject)
             modality = modality_of(view.between(first.start, view.clause_bounds(last.end)[1]))
