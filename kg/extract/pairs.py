@@ -447,13 +447,19 @@ def _pair_rows(model: PairModel, view: SentenceView, rows: list[int],
     return pairs
 
 
+def _most_probable(model: PairModel, probabilities: np.ndarray) -> tuple[list[int], list[float]]:
+    """For each row of ``probabilities``: the most probable relation class (even when NONE is more
+    probable still: its probability against the threshold measured for it decides) and that probability."""
+    best = model.relations[np.argmax(probabilities[:, model.relations], axis=1)]
+    return best.tolist(), probabilities[np.arange(len(best)), best].tolist()
+
+
 def _related(model: PairModel, pairs: Sequence[tuple[Mention, Mention, int]],
-             probabilities: np.ndarray) -> Iterator[tuple[Mention, str, Mention, float]]:
-    for (a, b, _), probs in zip(pairs, probabilities):
-        # the most probable relation, even when NONE is more probable still: its probability
-        # against the threshold measured for it decides
-        k = model.relations[int(np.argmax(probs[model.relations]))]
-        label, p = model.classes[k], float(probs[k])
+             classes: Sequence[int], chosen: Sequence[float]) -> Iterator[tuple[Mention, str, Mention, float]]:
+    """The pairs whose most probable relation (``classes``, ``chosen``: :func:`_most_probable`)
+    clears its threshold and fits its signature, as (subject, predicate, object, probability)."""
+    for (a, b, _), k, p in zip(pairs, classes, chosen):
+        label = model.classes[k]
         predicate, direction = label[:-1], label[-1]
         subject, obj = (b, a) if direction == "<" else (a, b)
         if p >= model.thresholds.get(predicate, model.thresholds["*"]) and _allowed(predicate, subject, obj):
@@ -466,7 +472,8 @@ def classify(model: PairModel, view: SentenceView) -> Iterator[tuple[Mention, st
     sizes: list[int] = []
     pairs = _pair_rows(model, view, rows, sizes)
     if pairs:
-        yield from _related(model, pairs, model.probabilities_of_flat(np.array(rows, dtype=np.int64), np.array(sizes, dtype=np.int64)))
+        probabilities = model.probabilities_of_flat(np.array(rows, dtype=np.int64), np.array(sizes, dtype=np.int64))
+        yield from _related(model, pairs, *_most_probable(model, probabilities))
 
 
 @register("pairs.v1")
@@ -483,13 +490,15 @@ def pairs(analysis: Analysis) -> Iterator[Fact]:
     if not scored:
         return
     probabilities = model.probabilities_of_flat(np.array(rows, dtype=np.int64), np.array(sizes, dtype=np.int64))
+    classes, chosen = _most_probable(model, probabilities)
     done = 0
     for view, candidates in scored:
-        for subject, predicate, obj, p in _related(model, candidates, probabilities[done : done + len(candidates)]):
+        end = done + len(candidates)
+        for subject, predicate, obj, p in _related(model, candidates, classes[done:end], chosen[done:end]):
             first, last = (subject, obj) if subject.start < obj.start else (obj, subject)
             modality = modality_of(view.between(first.start, view.clause_bounds(last.end)[1]))
             confidence = round(model.confidence(p) * MODALITY_FACTOR[modality], 3)
             yield Fact(subject, predicate, obj, view.sentence, "pairs.v1", confidence, modality=modality)
             if predicate == "owns":
                 yield Fact(obj, "subsidiaryOf", subject, view.sentence, "pairs.v1", confidence, modality=modality)
-        done += len(candidates)
+        done = end
