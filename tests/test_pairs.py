@@ -238,16 +238,15 @@ def test_only_pairs_some_class_could_relate_are_scored():
                    for k in model.relations)
 
 
-def test_word_rows_stay_bounded_and_equal(monkeypatch):
-    """The per-word rows are forgotten when the cache is full, and the same when looked up again."""
+def test_word_rows_are_the_rows_of_the_words_feature_strings():
+    """A word's rows in the model's word table are those of its feature strings, one per family
+    (-1 where the model has none): for words it knows, words it does not, and odd ones."""
     model = pairs.load_model()
-    words = ["中国电信", "宣布", "收购", "股份", "公司"]
-    first = [model.word_rows(w) for w in words]
-    monkeypatch.setattr(pairs, "_WORD_ROWS_KEPT", 2)
-    model._word_rows.clear()
-    again = [model.word_rows(w) for w in words]
-    assert again == first and len(model._word_rows) <= 2
-    assert any(r != -1 for rows in first for r in rows)  # words the model knows
+    known = sorted({name.partition(":")[2] for name in model.index if name.partition(":")[0] in pairs._WORD_FAMILIES})
+    words = [*known[::97], "中国电信", "宣布", "收购", "股份", "公司", "不在模型里的词", "a:b", ":", "", " "]
+    for word in words:
+        assert model.word_rows(word) == tuple(model.index.get(f"{family}:{word}", -1) for family in pairs._WORD_FAMILIES), word
+    assert len(known) > 1000 and -1 not in model.word_rows("宣布")  # a word in every family
 
 
 def _reference_probabilities(model, batch):

@@ -21,7 +21,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import chain
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -164,7 +164,7 @@ def pair_features(view: str, tokens: Sequence[tuple[int, int]] | SentenceWords, 
 
 
 _WORD_FAMILIES = ("mw", "mwf", "mwl", "lw", "lw1", "lw2", "lw3", "rw", "rw1", "rw2", "rw3")
-_WORD_ROWS_KEPT = 200_000  # words whose rows PairModel.word_rows keeps (~50 MB; 25 k for a quarter of the news corpus)
+_UNKNOWN_WORD = (-1,) * len(_WORD_FAMILIES)  # the rows of a word in no feature of the model
 _MW, _MWF, _MWL, _LW, _LW1, _RW, _RW1 = 0, 1, 2, 3, 4, 7, 8
 
 
@@ -180,7 +180,7 @@ class SentenceRows:
         self.words = [view[s:e] for s, e in tokens]
         self.starts = [s for s, _ in tokens]
         self.ends = [e for _, e in tokens]
-        self.rows = list(map(model.word_rows, self.words))
+        self.rows = list(map(model.word_table.get, self.words, repeat(_UNKNOWN_WORD)))
 
     def _within(self, start: int, end: int) -> tuple[int, int]:
         return bisect_left(self.starts, start), bisect_right(self.ends, end)
@@ -290,22 +290,23 @@ class PairModel:
         return frozenset(out)
 
     @cached_property
-    def _word_rows(self) -> dict[str, tuple[int, ...]]:
-        return {}
+    def word_table(self) -> dict[str, tuple[int, ...]]:
+        """Every word some word feature of the model names -> its rows in each of the word families
+        of :func:`pair_features` (``mw:``, ``mwf:``, ``mwl:``, ``lw:``, ``lw1:`` … ``rw3:``), -1 for
+        the families that lack it. Made once from the model (~40 k words), so a word's rows are one
+        dict lookup, and a word it does not hold costs nothing to find out."""
+        family_of = {family: k for k, family in enumerate(_WORD_FAMILIES)}
+        table: dict[str, list[int]] = {}
+        for name, row in self.index.items():
+            family, _, word = name.partition(":")
+            k = family_of.get(family)
+            if k is not None:
+                table.setdefault(word, list(_UNKNOWN_WORD))[k] = row
+        return {word: tuple(rows) for word, rows in table.items()}
 
     def word_rows(self, word: str) -> tuple[int, ...]:
-        """The rows of a word's features in each of the word families of :func:`pair_features`
-        (``mw:``, ``mwf:``, ``mwl:``, ``lw:``, ``lw1:`` … ``rw3:``), -1 for those the model lacks;
-        kept for up to :data:`_WORD_ROWS_KEPT` words (then forgotten: a long build's vocabulary
-        keeps growing with its names and numbers)."""
-        cache = self._word_rows
-        rows = cache.get(word)
-        if rows is None:
-            if len(cache) >= _WORD_ROWS_KEPT:
-                cache.clear()
-            get = self.index.get
-            rows = cache[word] = tuple(get(f"{family}:{word}", -1) for family in _WORD_FAMILIES)
-        return rows
+        """The rows of a word's features in each word family (see :attr:`word_table`)."""
+        return self.word_table.get(word, _UNKNOWN_WORD)
 
     @cached_property
     def gram_index(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
