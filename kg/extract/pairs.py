@@ -171,7 +171,7 @@ _MW, _MWF, _MWL, _LW, _LW1, _RW, _RW1 = 0, 1, 2, 3, 4, 7, 8
 class SentenceRows:
     """The model rows of the features of the pairs of one sentence (:func:`pair_features`
     without the n-grams, which :class:`SentenceGrams` adds), from rows looked up once per word
-    (:meth:`PairModel.word_rows`) instead of a feature string per word and pair."""
+    (:attr:`PairModel.word_table`) instead of a feature string per word and pair."""
 
     __slots__ = ("ends", "get", "rows", "sent_end", "sent_start", "starts", "view", "words")
 
@@ -184,12 +184,6 @@ class SentenceRows:
 
     def _within(self, start: int, end: int) -> tuple[int, int]:
         return bisect_left(self.starts, start), bisect_right(self.ends, end)
-
-    def of(self, a: Mention, b: Mention, between: int) -> set[int]:
-        """The rows of the features of (a, b) that the model knows, -1 among them when some are unknown."""
-        out: list[int] = []
-        self.extend(out, a, b, between)
-        return set(out)
 
     def extend(self, out: list[int], a: Mention, b: Mention, between: int) -> None:
         """Append to ``out`` the rows of the features of (a, b): a row may come more than once, and
@@ -232,14 +226,6 @@ class SentenceGrams:
         self.rows = [[one.get(c, -1) for c in view[start:end]],
                      [two.get(view[i:i + 2], -1) for i in range(start, end - 1)],
                      [three.get(view[i:i + 3], -1) for i in range(start, end - 2)]]
-
-    def add_between(self, out: set[int], a: Mention, b: Mention) -> None:
-        """Add to ``out`` (a set of rows) the rows of the n-grams of the text between a and b
-        that the model knows."""
-        found: list[int] = []
-        self.extend_between(found, a, b)
-        out.update(found)
-        out.discard(-1)  # n-grams the model does not know
 
     def extend_between(self, out: list[int], a: Mention, b: Mention) -> None:
         """Append to ``out`` the rows of the n-grams of the text between a and b, a slice at a
@@ -293,8 +279,9 @@ class PairModel:
     def word_table(self) -> dict[str, tuple[int, ...]]:
         """Every word some word feature of the model names -> its rows in each of the word families
         of :func:`pair_features` (``mw:``, ``mwf:``, ``mwl:``, ``lw:``, ``lw1:`` … ``rw3:``), -1 for
-        the families that lack it. Made once from the model (~40 k words), so a word's rows are one
-        dict lookup, and a word it does not hold costs nothing to find out."""
+        the families that lack it (a word in none: :data:`_UNKNOWN_WORD`). Made once from the model
+        (15.5 k words), so a word's rows are one dict lookup, and a word it does not hold costs
+        nothing to find out."""
         family_of = {family: k for k, family in enumerate(_WORD_FAMILIES)}
         table: dict[str, list[int]] = {}
         for name, row in self.index.items():
@@ -303,10 +290,6 @@ class PairModel:
             if k is not None:
                 table.setdefault(word, list(_UNKNOWN_WORD))[k] = row
         return {word: tuple(rows) for word, rows in table.items()}
-
-    def word_rows(self, word: str) -> tuple[int, ...]:
-        """The rows of a word's features in each word family (see :attr:`word_table`)."""
-        return self.word_table.get(word, _UNKNOWN_WORD)
 
     @cached_property
     def gram_index(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
@@ -448,9 +431,11 @@ def _pair_rows(model: PairModel, view: SentenceView, rows: list[int],
     return pairs
 
 
-def _most_probable(model: PairModel, probabilities: np.ndarray) -> tuple[list[int], list[float]]:
-    """For each row of ``probabilities``: the most probable relation class (even when NONE is more
-    probable still: its probability against the threshold measured for it decides) and that probability."""
+def _most_probable(model: PairModel, rows: list[int], sizes: list[int]) -> tuple[list[int], list[float]]:
+    """For each pair whose rows :func:`_pair_rows` laid end to end: its most probable relation class
+    (even when NONE is more probable still: its probability against the threshold measured for it
+    decides) and that probability."""
+    probabilities = model.probabilities_of_flat(np.array(rows, dtype=np.int64), np.array(sizes, dtype=np.int64))
     best = model.relations[np.argmax(probabilities[:, model.relations], axis=1)]
     return best.tolist(), probabilities[np.arange(len(best)), best].tolist()
 
@@ -473,8 +458,7 @@ def classify(model: PairModel, view: SentenceView) -> Iterator[tuple[Mention, st
     sizes: list[int] = []
     pairs = _pair_rows(model, view, rows, sizes)
     if pairs:
-        probabilities = model.probabilities_of_flat(np.array(rows, dtype=np.int64), np.array(sizes, dtype=np.int64))
-        yield from _related(model, pairs, *_most_probable(model, probabilities))
+        yield from _related(model, pairs, *_most_probable(model, rows, sizes))
 
 
 @register("pairs.v1")
@@ -490,8 +474,7 @@ def pairs(analysis: Analysis) -> Iterator[Fact]:
                 scored.append((view, candidates))
     if not scored:
         return
-    probabilities = model.probabilities_of_flat(np.array(rows, dtype=np.int64), np.array(sizes, dtype=np.int64))
-    classes, chosen = _most_probable(model, probabilities)
+    classes, chosen = _most_probable(model, rows, sizes)
     done = 0
     for view, candidates in scored:
         end = done + len(candidates)
