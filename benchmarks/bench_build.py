@@ -193,9 +193,9 @@ def main() -> None:
           "| peak RSS (all processes) |\n|---|---|---|---|---|---|---|")
     print(f"| bare jieba.lcut, 1 core (the floor: the fastest of {runs} s) | {fastest:.1f} | {chars / fastest:,.0f} | 1.00 | | | |")
     for k, (name, secs, rate, rss, tree_rss) in enumerate(rows):
-        mb = lambda kb: "" if kb is None else f"{kb / 1024:.0f} MB"
         around = (floors[k] + floors[k + 1]) / 2
-        print(f"| {name} | {secs:.1f} | {rate:,.0f} | {fastest / secs:.2f} | {around / secs:.2f} | {mb(rss)} | {mb(tree_rss)} |")
+        print(f"| {name} | {secs:.1f} | {rate:,.0f} | {fastest / secs:.2f} | {around / secs:.2f} "
+              f"| {rss / 1024:.0f} MB | {tree_rss / 1024:.0f} MB |")
 
     assert built is not None
     source = "the store" if (built / "store" / "CURRENT").is_file() else "graph.ttl"
