@@ -219,11 +219,8 @@ def test_analyses_of_another_pipeline_are_redone_from_the_stored_texts(inputs, t
     assert ttl(out) == ttl(clean)
 
 
-def test_workers_pack_results_as_the_state_stores_them():
-    import pickle
-    import zlib
-
-    from kg.state import packed
+def test_workers_pack_results_as_the_state_stores_them(tmp_path):
+    from kg.state import State, packed
 
     docs = [Document(f"d{i}", f"星河{i}科技发布了新模型。董事长王{i}表示，算力需求将持续增长。") for i in range(5)]
     options = Options(use_crf=False)
@@ -231,7 +228,32 @@ def test_workers_pack_results_as_the_state_stores_them():
     for jobs in (1, 2):
         records = list(analyse_documents(docs, options, jobs=jobs, batch_size=2, pack=packed))
         assert [doc_id for doc_id, _ in records] == [d.id for d in docs]  # input order
-        assert [pickle.loads(zlib.decompress(blob)) for _, blob in records] == plain
+        state = State(tmp_path / f"state{jobs}.sqlite")
+        for doc_id, blob in records:
+            state.put_blob(doc_id, "h", "t", blob)
+        assert [state.result(d.id) for d in docs] == plain
+        state.close()
+
+
+def test_the_state_reads_records_of_either_compression_and_names_a_damaged_one(tmp_path):
+    """Records are LZ4-compressed; a state written before (zlib, schema 2) still reads."""
+    import pickle
+    import zlib
+
+    from kg.errors import GraphLoadError
+    from kg.state import State, packed
+
+    result = next(iter(analyse_documents([Document("d", "星河科技发布了新模型。")], Options(use_crf=False))))
+    state = State(tmp_path / "state.sqlite")
+    blob = packed(result)[1]
+    assert len(blob) < len(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))  # compressed
+    state.put_blob("new", "h", "t", blob)
+    state.put_blob("old", "h", "t", zlib.compress(pickle.dumps(result), 1))
+    state.put_blob("bad", "h", "t", blob[:-5])
+    assert state.result("new") == state.result("old") == result
+    with pytest.raises(GraphLoadError, match="cannot read document 'bad'"):
+        state.result("bad")
+    state.close()
 
 
 def test_the_cycle_collector_is_off_while_the_graph_is_assembled_and_written(tmp_path):
