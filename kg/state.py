@@ -83,13 +83,13 @@ def packed(result) -> tuple[str, bytes]:
     return result.document.id, _LZ4 + lz4.block.compress(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-# The first byte of a stored record: LZ4 (schema 3) or zlib (a zlib stream starts with 0x78).
-# On the news corpus's 12 k analyses (27.6 MB pickled) LZ4 compresses in 0.09 s and expands in
-# 0.02 s to 17.2 MB; zlib at its fastest level took 1.48 and 0.31 s for 14.1 MB.
-_LZ4 = b"L"
+_LZ4 = b"L"  # the first byte of a schema-3 record (a zlib stream starts with 0x78)
 
 
 def _unpacked(blob: bytes) -> bytes:
+    """A record's pickle. Schema-2 records (zlib) still read: ``--append`` onto an older build
+    re-analyses its documents from the texts in their records (measurements of both codecs:
+    docs/performance.md, ninth pass)."""
     if blob[:1] == _LZ4:
         return lz4.block.decompress(memoryview(blob)[1:])
     return zlib.decompress(blob)

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -213,6 +214,12 @@ def test_analyses_of_another_pipeline_are_redone_from_the_stored_texts(inputs, t
     kg(["build", str(inputs["A"]), "-o", str(out)], monkeypatch, capsys)
     with sqlite3.connect(out / "kg-state.sqlite") as db:  # as if kg, its model or a lexicon had changed
         db.execute("UPDATE meta SET value = 'another pipeline' WHERE key = 'fingerprint'")
+        # and the records written as schema 2 did (zlib), which is how an upgrade finds them
+        from kg.state import _unpacked
+
+        rows = db.execute("SELECT id, result FROM docs").fetchall()
+        assert rows and all(blob[:1] == b"L" for _, blob in rows)
+        db.executemany("UPDATE docs SET result = ? WHERE id = ?", [(zlib.compress(_unpacked(blob), 1), i) for i, blob in rows])
     report = kg(["build", str(inputs["B"]), "--append", "-o", str(out)], monkeypatch, capsys)
     assert "[4 analysed" in report
     kg(["build", str(inputs["A"]), str(inputs["B"]), "-o", str(clean)], monkeypatch, capsys)
@@ -236,9 +243,9 @@ def test_workers_pack_results_as_the_state_stores_them(tmp_path):
 
 
 def test_the_state_reads_records_of_either_compression_and_names_a_damaged_one(tmp_path):
-    """Records are LZ4-compressed; a state written before (zlib, schema 2) still reads."""
+    """Records are LZ4-compressed; those of a state written before (zlib, schema 2) still read,
+    as ``--append`` onto an older build needs (it re-analyses from their texts)."""
     import pickle
-    import zlib
 
     from kg.errors import GraphLoadError
     from kg.state import State, packed
