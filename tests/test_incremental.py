@@ -172,7 +172,10 @@ def test_dask_local_cluster_gives_the_local_graph(inputs, tmp_path, monkeypatch,
 
 def test_sigkill_mid_build_keeps_the_previous_graph_and_the_rerun_completes(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
-    paragraphs = [f"第{i}家公司星河{i}科技發布了新款模型“天穹{i}”。董事長王{i}表示，算力需求將持續增長。" * 10 for i in range(200)]
+    # enough that the build runs for seconds after its first commit, so the kill lands mid-build:
+    # 200 paragraphs left a window of ~1 s, and one run of the whole suite failed here once
+    n = 600
+    paragraphs = [f"第{i}家公司星河{i}科技發布了新款模型“天穹{i}”。董事長王{i}表示，算力需求將持續增長。" * 10 for i in range(n)]
     write_jsonl(corpus, [{"id": f"n{i:04d}", "text": t} for i, t in enumerate(paragraphs)])
     out = tmp_path / "o"
     env = {**os.environ, "PYTHONHASHSEED": "0"}
@@ -204,9 +207,9 @@ def test_sigkill_mid_build_keeps_the_previous_graph_and_the_rerun_completes(tmp_
     assert rerun.returncode == 0, rerun.stderr
     assert "reused" in rerun.stdout or "resum" in rerun.stderr
     assert not staging.exists()
-    assert rerun.stdout.startswith("200 documents")
+    assert rerun.stdout.startswith(f"{n} documents")
     with sqlite3.connect(out / "kg-state.sqlite") as db:
-        assert db.execute("SELECT COUNT(*) FROM docs").fetchone()[0] == 200
+        assert db.execute("SELECT COUNT(*) FROM docs").fetchone()[0] == n
 
 
 def test_analyses_of_another_pipeline_are_redone_from_the_stored_texts(inputs, tmp_path, monkeypatch, capsys):
