@@ -155,29 +155,30 @@ def test_clues_stop_at_the_end_of_each_text_of_a_batch(compiled, featurizer):
         np.testing.assert_allclose(alone, want, rtol=0, atol=1e-9)
 
 
-def test_word_rows_are_the_same_however_the_words_arrive(monkeypatch):
-    """A word's feature rows do not depend on when it was first seen: in a batch of thousands
-    of new words (the row table grows), again from the cache, or after the cache forgot it."""
-    rng = np.random.default_rng(3)
-    chars = list("张王李公司集团银行科技发布收购中国电信北京上海人工智能表示")
-    texts = ["".join(rng.choice(chars, size=int(rng.integers(20, 60)))) + f"第{k}号Q{k}X。" for k in range(300)]
-    texts += TEXTS
-    words = [_words(t) for t in texts]
-
-    def fresh():
-        model = crfvec.compile_model(MODEL)
-        assert model is not None
-        return model
-
-    model = fresh()
-    E_all, _ = model.emissions(texts, words)
-    assert len(model._word_ids) > 1024  # more new words than the first row table holds
-    E_again, _ = model.emissions(texts, words)  # every word from the cache
-    assert np.array_equal(E_all, E_again)
-    monkeypatch.setattr(crfvec, "_WORD_CACHE", 5)  # forgets before every batch
-    forgetful = fresh()
-    one_by_one = [forgetful.emissions([t], [w])[0] for t, w in zip(texts, words)]
-    assert np.array_equal(E_all, np.concatenate(one_by_one))
+def test_word_table_gives_each_word_the_rows_of_its_feature_strings():
+    """A word's rows come from the compiled word table: those of its "w=", "pw=", "nw=" strings,
+    its lexicon tag, whether it is a person-context word; any other word (one the model never
+    saw, one longer than the table holds) gets the zero row, and so do the words of a batch
+    whatever else is in it."""
+    model = crfvec.compile_model(MODEL)
+    assert model is not None
+    _, attrs, _ = crfvec.read_model(MODEL)
+    z = model.zero
+    lexicon = crf.lexicon()
+    model_words = sorted({a.partition("=")[2] for a in attrs if a.startswith(("w=", "pw=", "nw="))})
+    tagged = sorted(w for w, t in lexicon.items() if t in model.wt_tags)
+    words = model_words[:200] + tagged[:200] + sorted(crf.PERSON_CONTEXT) + ["从未见过的词", "一二三四五六七", "ＱＱ"]
+    codes = np.array([ord(c) for c in "".join(words)], dtype=np.int64)
+    ends = np.cumsum([len(w) for w in words])
+    ids = np.empty(len(words), dtype=np.int64)
+    t = model.words
+    crfvec._find_words(t.k1, t.k2, t.value, t.shift, codes, ends - [len(w) for w in words], ends, ids)
+    for w, i in zip(words, ids.tolist()):
+        want = (model.row.get("w=" + w, z), model.row.get("pw=" + w, z), model.row.get("nw=" + w, z),
+                model.wt_tags.get(lexicon.get(w, ""), 0), int(w in crf.PERSON_CONTEXT))
+        assert tuple(model.word_rows[i].tolist()) == want, w
+    assert ids[-2] == 0 and ids[-3] == 0  # longer than six characters; never seen
+    assert len(set(ids[:200].tolist())) == 200  # each model word its own row
 
 
 def test_lexicon_table_marks_words_and_the_beginnings_of_longer_words():

@@ -27,8 +27,7 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Sequence
-from itertools import chain, compress, repeat
-from operator import is_
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +42,6 @@ _BITS = 21  # a code point (or pad) fits in 21 bits; three fit in an int64
 _SYMBOL = re.compile(r"</s>|<s>|.", re.DOTALL)
 _WP = {"S": 0, "B": 1, "M": 2, "E": 3}
 _FIB = 0x9E3779B97F4A7C15  # 2**64 / golden ratio: Fibonacci hashing
-_WORD_CACHE = 300_000  # words whose feature rows are kept (cleared when full)
 
 # n-gram families: attribute prefix -> offsets (relative to the character) of its symbols
 _NGRAMS: dict[str, tuple[int, ...]] = {
@@ -259,7 +257,9 @@ class _Clues:
 class CompiledCRF:
     """A crfsuite NER model as lookup tables and a weight matrix (see module docstring)."""
 
-    def __init__(self, labels: list[str], attrs: list[str], feats: np.ndarray) -> None:
+    def __init__(self, labels: list[str], attrs: list[str], feats: np.ndarray, source: Path | None = None) -> None:
+        """``source``: the model file the arrays were read from, when there is one: tables derived
+        from it are then kept in kg's cache between runs (:mod:`kg.cache`)."""
         self.labels = labels
         L = len(labels)
         n_attr = len(attrs)
@@ -336,27 +336,33 @@ class CompiledCRF:
         self.nwP = rw.get("nwP", z)
         self.psur = rw.get("psur", z)
         self.clues = _Clues(self.row)
-        self._word_ids: dict[str, int] = {}  # word -> its row in _word_rows
-        self._word_rows = np.zeros((1024, 5), dtype=np.int64)
+        if source is None:
+            self.words, self.word_rows = self._word_table()
+        else:
+            self.words, self.word_rows = cached("crf-word-table", self._word_table, reads=[source, _crf._jieba_dict()],
+                                                code=[Path(_crf.__file__), Path(__file__)])
 
-    def _add_words(self, words: list[str]) -> None:
-        """Give new words (each once) their rows in ``_word_rows``: the rows of "w=", "pw=", "nw="
-        (the word itself, as the previous / next word), its lexicon tag's index for "wt=",
-        whether it is a person-context word."""
+    def _word_table(self) -> tuple[_StringTable, np.ndarray]:
+        """The words any word feature can fire for, as a compiled string table -> their row in
+        ``word_rows``: the rows of "w=", "pw=", "nw=" (the word itself, as the previous / next
+        word), its lexicon tag's index for "wt=", whether it is a person-context word. Row 0 is
+        every other word's (no feature). All of them have at most six characters (checked), so
+        a word is probed straight from the batch's code points, no string made. ~0.6 s to make,
+        so a model read from a file keeps it in the cache."""
         z = self.zero
         get = self.row.get
         lexicon, tags, person = _crf.lexicon(), self.wt_tags, _crf.PERSON_CONTEXT
-        rows = [(get("w=" + w, z), get("pw=" + w, z), get("nw=" + w, z), tags.get(lexicon.get(w, ""), 0), w in person)
-                for w in words]
-        first = len(self._word_ids)
-        end = first + len(rows)
-        if end > len(self._word_rows):
-            grown = np.zeros((max(end, 2 * len(self._word_rows)), 5), dtype=np.int64)
-            grown[:first] = self._word_rows[:first]
-            self._word_rows = grown
-        if rows:
-            self._word_rows[first:end] = rows
-        self._word_ids.update(zip(words, range(first, end)))
+        words = {a.partition("=")[2] for a in self.row if a.startswith(("w=", "pw=", "nw="))}
+        words.update(w for w, tag in lexicon.items() if tag in tags)
+        words.update(person)
+        words.discard("")
+        if max(map(len, words), default=0) > 6:
+            raise ValueError("a CRF word feature names a word longer than six characters")
+        ordered = sorted(words)  # one layout
+        rows = [(z, z, z, 0, 0)]
+        rows += [(get("w=" + w, z), get("pw=" + w, z), get("nw=" + w, z), tags.get(lexicon.get(w, ""), 0), w in person)
+                 for w in ordered]
+        return _StringTable(dict(zip(ordered, range(1, len(rows))))), np.array(rows, dtype=np.int64)
 
     # ------------------------------------------------------------------ scores
 
@@ -402,7 +408,6 @@ class CompiledCRF:
         ws, we = _batch_words(norms, words, bounds)
         nw_ = len(ws)
         lens = we - ws
-        wstr = list(map(joined.__getitem__, map(slice, ws.tolist(), we.tolist())))
         firsts = np.searchsorted(ws, bounds[:-1][sizes > 0])  # each text's first word
         wid = np.repeat(np.arange(nw_), lens)
         off = np.arange(N) - (np.cumsum(lens) - lens)[wid]
@@ -417,13 +422,10 @@ class CompiledCRF:
         after_surname[1:] = is_surname[:-1]
         after_surname[bounds[:-1][sizes > 0]] = False
         rows.append(np.where(after_surname, self.psur, z))
-        if len(self._word_ids) > _WORD_CACHE:  # forget the words seen so far (not within a batch)
-            self._word_ids.clear()
-        ids = list(map(self._word_ids.get, wstr))
-        if None in ids:  # the batch's new words, each once, in order
-            self._add_words(list(dict.fromkeys(compress(wstr, map(is_, ids, repeat(None))))))
-            ids = list(map(self._word_ids.__getitem__, wstr))
-        wrow, pw, nw, wtag, isp = self._word_rows[np.array(ids, dtype=np.int64)].reshape(-1, 5).T
+        ids = np.empty(nw_, dtype=np.int64)
+        t = self.words
+        _find_words(t.k1, t.k2, t.value, t.shift, codes, ws, we, ids)
+        wrow, pw, nw, wtag, isp = self.word_rows[ids].T
         rows.append(wrow[wid])
         rows.append(self.wt[wtag[wid], wpos])
         isp = isp.astype(bool)
@@ -470,7 +472,7 @@ def compile_model(path: str | Path) -> CompiledCRF | None:
     labels, attrs, feats = read_model(path)
     if any(a.startswith(("k=", "kc=", "k-1", "k+1", "kk+1", "wk=", "wkc=", "pwk=", "nwk=")) for a in attrs):
         return None
-    return CompiledCRF(labels, attrs, feats)
+    return CompiledCRF(labels, attrs, feats, source=Path(path))
 
 
 def _viterbi_py(E, bounds, T, out):  # pragma: no cover - compiled by numba below
@@ -582,6 +584,16 @@ def _find_py(K1, K2, V, shift, codes, start, end):  # pragma: no cover - compile
             return V[i]
         i = (i + 1) & mask
     return -1
+
+
+def _find_words_py(K1, K2, V, shift, codes, ws, we, out):  # pragma: no cover - compiled by numba below
+    """``out[k]``: the value of the word ``codes[ws[k]:we[k]]`` in the table, 0 when it is not
+    there (or longer than six characters)."""
+    for k in range(len(ws)):
+        v = -1
+        if we[k] - ws[k] <= 6:
+            v = _find(K1, K2, V, shift, codes, ws[k], we[k])
+        out[k] = v if v >= 0 else 0
 
 
 def _add_row_py(W, E, p, r):  # pragma: no cover - compiled by numba below
@@ -698,3 +710,4 @@ def _clues_py(W, E, codes, ccls, bounds, wstart,
 
 _viterbi, _lookup, _sum_rows, _mix, _build_strings, _find, _add_row, _clues = compiled(
     _viterbi_py, _lookup_py, _sum_rows_py, _mix_py, _build_strings_py, _find_py, _add_row_py, _clues_py)
+(_find_words,) = compiled(_find_words_py)
