@@ -593,7 +593,7 @@ def _find_words_py(K1, K2, V, shift, codes, ws, we, out):  # pragma: no cover - 
         v = -1
         if we[k] - ws[k] <= 6:
             v = _find(K1, K2, V, shift, codes, ws[k], we[k])
-        out[k] = v if v >= 0 else 0
+        out[k] = max(v, 0)
 
 
 def _add_row_py(W, E, p, r):  # pragma: no cover - compiled by numba below
