@@ -186,7 +186,7 @@ def test_lexicon_table_marks_words_and_the_beginnings_of_longer_words():
 
     def value(s: str) -> int:
         codes = np.array([ord(c) for c in s], dtype=np.int64)
-        return crfvec._find(table.k1, table.k2, table.value, table.shift, codes, 0, len(codes))
+        return crfvec.find_string(table.k1, table.k2, table.value, table.shift, codes, 0, len(codes))
 
     assert value("中国") == 2 * (1 + 1) + 1  # a word (ns) that begins 中国银行
     assert value("中国银") == 1  # only the beginning of a word

@@ -29,6 +29,7 @@ from kg.extract.base import MODALITY_FACTOR, SentenceView, register, sentences
 from kg.extract.relations import modality_of
 from kg.jit import compiled
 from kg.model import AGENT_TYPES, ORG_TYPES, Fact, Mention
+from kg.nlp.crfvec import StringTable, find_string
 from kg.nlp.pipeline import Analysis
 from kg.resources import resource_path
 
@@ -216,16 +217,26 @@ class SentenceRows:
 class SentenceGrams:
     """The model rows of the character n-gram features (``m1:`` … ``m3:``) at every position of
     ``view[start:end]``, looked up once for all the pairs of a sentence (give it the stretch from
-    the first pair's gap to the last's): the n-grams between two names are then a slice."""
+    the first pair's gap to the last's): the n-grams between two names are then a slice. The
+    lookups are one compiled pass over the stretch's code points (:attr:`PairModel.gram_table`)."""
 
     __slots__ = ("rows", "start")
 
     def __init__(self, model: PairModel, view: str, start: int, end: int) -> None:
         self.start = start
-        one, two, three = model.gram_index  # keyed by the n-gram itself: no feature name to build
-        self.rows = [[one.get(c, -1) for c in view[start:end]],
-                     [two.get(view[i:i + 2], -1) for i in range(start, end - 1)],
-                     [three.get(view[i:i + 3], -1) for i in range(start, end - 2)]]
+        if _grams is None:  # pragma: no cover - numba is a dependency
+            one, two, three = model.gram_index  # keyed by the n-gram itself: no feature name to build
+            self.rows = [[one.get(c, -1) for c in view[start:end]],
+                         [two.get(view[i:i + 2], -1) for i in range(start, end - 1)],
+                         [three.get(view[i:i + 3], -1) for i in range(start, end - 2)]]
+            return
+        n = max(end - start, 0)
+        codes = np.frombuffer(view[start:end].encode("utf-32-le"), dtype="<u4").astype(np.int64)
+        out = np.empty(3 * n, dtype=np.int64)
+        t = model.gram_table
+        _grams(t.k1, t.k2, t.value, t.shift, codes, out)
+        rows = out.tolist()
+        self.rows = [rows[:n], rows[n : n + max(n - 1, 0)], rows[2 * n : 2 * n + max(n - 2, 0)]]
 
     def extend_between(self, out: list[int], a: Mention, b: Mention) -> None:
         """Append to ``out`` the rows of the n-grams of the text between a and b, a slice at a
@@ -303,6 +314,12 @@ class PairModel:
             if table is not None:
                 table[name[3:]] = row
         return one, two, three
+
+    @cached_property
+    def gram_table(self) -> StringTable:
+        """:attr:`gram_index`'s three tables as one compiled string table (an n-gram's length
+        tells the families apart), for :class:`SentenceGrams`."""
+        return StringTable({gram: row for table in self.gram_index for gram, row in table.items()})
 
     @cached_property
     def relations(self) -> np.ndarray:
@@ -384,7 +401,17 @@ def _scores_py(weights, bias, rows, sizes, out):  # pragma: no cover - compiled 
                 out[k, j] += weights[r, j]
 
 
-(_scores,) = compiled(_scores_py)
+def _grams_py(K1, K2, V, shift, codes, out):  # pragma: no cover - compiled by numba below
+    """The rows of the n-grams of ``codes`` (n code points): ``out[p]`` of the one at p,
+    ``out[n + p]`` of the two at p, ``out[2n + p]`` of the three at p (-1 for unknown ones)."""
+    n = len(codes)
+    for p in range(n):
+        out[p] = find_string(K1, K2, V, shift, codes, p, p + 1)
+        out[n + p] = find_string(K1, K2, V, shift, codes, p, p + 2) if p + 2 <= n else -1
+        out[2 * n + p] = find_string(K1, K2, V, shift, codes, p, p + 3) if p + 3 <= n else -1
+
+
+_scores, _grams = compiled(_scores_py, _grams_py)
 
 
 @lru_cache(maxsize=1)

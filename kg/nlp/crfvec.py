@@ -181,7 +181,7 @@ def _pack(s: str) -> tuple[int, int]:
     return k1, k2
 
 
-class _StringTable:
+class StringTable:
     """Strings (at most six characters) -> small non-negative ints, probed by compiled loops:
     an open-addressing hash table over the two keys of :func:`_pack`, which are compared in
     full (exact, no false hits). ``edge[c]``: whether code point c starts (``last``: ends) some string."""
@@ -200,7 +200,7 @@ class _StringTable:
         self.edge[[ord(s[-1] if last else s[0]) for s in items]] = True
 
 
-def lexicon_table(lexicon: dict[str, str], tags: Sequence[str]) -> _StringTable:
+def lexicon_table(lexicon: dict[str, str], tags: Sequence[str]) -> StringTable:
     """The lexicon's words and their beginnings for the compiled clue pass: each word's value is
     ``2 * (its tag's index in tags + 1)``, plus 1 when it also begins a longer word; a beginning
     of a longer word that is no word itself has the value 1. A string with no value (-1) neither
@@ -208,7 +208,7 @@ def lexicon_table(lexicon: dict[str, str], tags: Sequence[str]) -> _StringTable:
     values = dict.fromkeys(sorted({w[:n] for w in lexicon for n in range(2, len(w))}), 1)  # sorted: one layout
     for word, tag in lexicon.items():
         values[word] = 2 * (tags.index(tag) + 1) + values.get(word, 0)
-    return _StringTable(values)
+    return StringTable(values)
 
 
 class _Clues:
@@ -227,9 +227,9 @@ class _Clues:
         get = lambda name: row.get(name, -1)  # a feature the model has no weight for: -1
         self.lexicon = cached("crf-lexicon-table", lambda: lexicon_table(_crf.lexicon(), lex_tags),
                               reads=[_crf._jieba_dict()], code=[Path(_crf.__file__), Path(__file__)])
-        self.suffix = _StringTable({s: tid[t] for L in _crf._SUF_BY_LEN for s, t in _crf._SUF_BY_LEN[L].items()}, last=True)
-        self.prefix = _StringTable({s: tid[t] for L in _crf._PRE_BY_LEN for s, t in _crf._PRE_BY_LEN[L].items()})
-        self.compound = _StringTable(dict.fromkeys(_crf.COMPOUND_SURNAMES, 0))
+        self.suffix = StringTable({s: tid[t] for L in _crf._SUF_BY_LEN for s, t in _crf._SUF_BY_LEN[L].items()}, last=True)
+        self.prefix = StringTable({s: tid[t] for L in _crf._PRE_BY_LEN for s, t in _crf._PRE_BY_LEN[L].items()})
+        self.compound = StringTable(dict.fromkeys(_crf.COMPOUND_SURNAMES, 0))
         # a character's lexicon clues are added in the order of their sorted strings
         names = sorted(f"{kind}={t}" for kind in _LEX_KINDS for t in lex_tags)
         self.lex_rank = np.array([[names.index(f"{kind}={t}") for t in lex_tags] for kind in _LEX_KINDS], dtype=np.int64)
@@ -342,7 +342,7 @@ class CompiledCRF:
             self.words, self.word_rows = cached("crf-word-table", self._word_table, reads=[source, _crf._jieba_dict()],
                                                 code=[Path(_crf.__file__), Path(__file__)])
 
-    def _word_table(self) -> tuple[_StringTable, np.ndarray]:
+    def _word_table(self) -> tuple[StringTable, np.ndarray]:
         """The words any word feature can fire for, as a compiled string table -> their row in
         ``word_rows``: the rows of "w=", "pw=", "nw=" (the word itself, as the previous / next
         word), its lexicon tag's index for "wt=", whether it is a person-context word. Row 0 is
@@ -362,7 +362,7 @@ class CompiledCRF:
         rows = [(z, z, z, 0, 0)]
         rows += [(get("w=" + w, z), get("pw=" + w, z), get("nw=" + w, z), tags.get(lexicon.get(w, ""), 0), w in person)
                  for w in ordered]
-        return _StringTable(dict(zip(ordered, range(1, len(rows))))), np.array(rows, dtype=np.int64)
+        return StringTable(dict(zip(ordered, range(1, len(rows))))), np.array(rows, dtype=np.int64)
 
     # ------------------------------------------------------------------ scores
 
@@ -592,7 +592,7 @@ def _find_words_py(K1, K2, V, shift, codes, ws, we, out):  # pragma: no cover - 
     for k in range(len(ws)):
         v = -1
         if we[k] - ws[k] <= 6:
-            v = _find(K1, K2, V, shift, codes, ws[k], we[k])
+            v = find_string(K1, K2, V, shift, codes, ws[k], we[k])
         out[k] = max(v, 0)
 
 
@@ -622,7 +622,7 @@ def _clues_py(W, E, codes, ccls, bounds, wstart,
             for L in range(2, 7):
                 if i + L > b:
                     break
-                v = _find(LK1, LK2, LV, Lsh, codes, i, i + L)  # see lexicon_table
+                v = find_string(LK1, LK2, LV, Lsh, codes, i, i + L)  # see lexicon_table
                 if v < 0:
                     break  # no word is or starts with these L characters
                 if v >= 2:
@@ -639,7 +639,7 @@ def _clues_py(W, E, codes, ccls, bounds, wstart,
                 continue
             for L in range(4, 0, -1):
                 if L <= i - a + 1:
-                    t = _find(SK1, SK2, SV, Ssh, codes, i - L + 1, i + 1)
+                    t = find_string(SK1, SK2, SV, Ssh, codes, i - L + 1, i + 1)
                     if t >= 0:
                         suf_t[i] = t
                         suf_n[i] = L
@@ -684,7 +684,7 @@ def _clues_py(W, E, codes, ccls, bounds, wstart,
                 continue
             for L in range(2, 0, -1):
                 if i + L <= b:
-                    t = _find(PK1, PK2, PV, Psh, codes, i, i + L)
+                    t = find_string(PK1, PK2, PV, Psh, codes, i, i + L)
                     if t >= 0:
                         _add_row(W, E, i, ps[t])
                         break
@@ -692,7 +692,7 @@ def _clues_py(W, E, codes, ccls, bounds, wstart,
         a = bounds[k]
         b = bounds[k + 1]
         for i in range(a, b - 1):
-            if Cedge[codes[i]] and _find(CK1, CK2, CV, Csh, codes, i, i + 2) >= 0:
+            if Cedge[codes[i]] and find_string(CK1, CK2, CV, Csh, codes, i, i + 2) >= 0:
                 _add_row(W, E, i, sur2)
     for end in range(N):
         ws = wstart[end]
@@ -708,6 +708,6 @@ def _clues_py(W, E, codes, ccls, bounds, wstart,
             _add_row(W, E, end, wsuf[t, 3])
 
 
-_viterbi, _lookup, _sum_rows, _mix, _build_strings, _find, _add_row, _clues = compiled(
+_viterbi, _lookup, _sum_rows, _mix, _build_strings, find_string, _add_row, _clues = compiled(
     _viterbi_py, _lookup_py, _sum_rows_py, _mix_py, _build_strings_py, _find_py, _add_row_py, _clues_py)
 (_find_words,) = compiled(_find_words_py)
