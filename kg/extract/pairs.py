@@ -22,13 +22,16 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain, repeat
+from pathlib import Path
 
 import numpy as np
 
+from kg.cache import cached
 from kg.extract.base import MODALITY_FACTOR, SentenceView, register, sentences
 from kg.extract.relations import modality_of
 from kg.jit import compiled
 from kg.model import AGENT_TYPES, ORG_TYPES, Fact, Mention
+from kg.nlp import crfvec
 from kg.nlp.crfvec import StringTable, find_string
 from kg.nlp.pipeline import Analysis
 from kg.resources import resource_path
@@ -269,6 +272,7 @@ class PairModel:
     bias: np.ndarray  # (classes,)
     thresholds: dict[str, float]
     meta: dict
+    source: Path | None = None  # the file it was read from: tables derived from it are cached (kg.cache)
 
     @cached_property
     def possible(self) -> frozenset[tuple[str, str]]:
@@ -318,8 +322,15 @@ class PairModel:
     @cached_property
     def gram_table(self) -> StringTable:
         """:attr:`gram_index`'s three tables as one compiled string table (an n-gram's length
-        tells the families apart), for :class:`SentenceGrams`."""
-        return StringTable({gram: row for table in self.gram_index for gram, row in table.items()})
+        tells the families apart), for :class:`SentenceGrams`. ~0.8 s to make for 64 k n-grams,
+        so a model read from a file keeps it in kg's cache."""
+
+        def make() -> StringTable:
+            return StringTable({gram: row for table in self.gram_index for gram, row in table.items()})
+
+        if self.source is None:
+            return make()
+        return cached("re-pairs-gram-table", make, reads=[self.source], code=[Path(__file__), Path(crfvec.__file__)])
 
     @cached_property
     def relations(self) -> np.ndarray:
@@ -378,7 +389,7 @@ class PairModel:
             bias = z["bias"].astype(np.float32)
         classes = tuple(meta.pop("classes"))
         thresholds = meta.pop("thresholds")
-        return cls(classes, {n: i for i, n in enumerate(names)}, weights, bias, thresholds, meta)
+        return cls(classes, {n: i for i, n in enumerate(names)}, weights, bias, thresholds, meta, source=Path(path))
 
 
 def _scores_py(weights, bias, rows, sizes, out):  # pragma: no cover - compiled by numba below
