@@ -89,12 +89,13 @@ def test_cached_lexicon_tables_are_the_tables_made_from_the_dictionary(tmp_path,
         "import pickle, sys\n"
         "from kg.nlp import crf, pipeline\n"
         "mentions = pipeline.make_nlp((), True).get_pipe('kg_mentions')\n"
-        "table = mentions.crf._compiled.clues.lexicon\n"
-        "pickle.dump((crf.lexicon(), crf._lexicon_prefixes, mentions.tags, vars(table)), sys.stdout.buffer)\n"
+        "model = mentions.crf._compiled\n"
+        "words = (vars(model.words), model.word_rows)\n"
+        "pickle.dump((crf.lexicon(), crf._lexicon_prefixes, mentions.tags, vars(model.clues.lexicon), words), sys.stdout.buffer)\n"
     )
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, env=os.environ).stdout
             for _ in range(2)]
-    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 3
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 4
     import pickle
 
     from kg.nlp import crf, crfvec, pipeline
@@ -104,12 +105,15 @@ def test_cached_lexicon_tables_are_the_tables_made_from_the_dictionary(tmp_path,
     word_tags = pipeline._read_word_tags(Path(tags_file()))
     kinds = sorted(set(lexicon.values()))
     fresh = vars(crfvec.lexicon_table(lexicon, kinds))
-    for lex, pre, tags, table in made:
+    fresh_words, fresh_rows = pipeline.make_nlp((), True).get_pipe("kg_mentions").crf._compiled._word_table()
+    for lex, pre, tags, table, (words, rows) in made:
         assert lex == lexicon and pre == prefixes
         assert tags == word_tags
-        assert table.keys() == fresh.keys()
-        for key, value in fresh.items():
-            assert np.array_equal(table[key], value) if isinstance(value, np.ndarray) else table[key] == value
+        for got, want in ((table, fresh), (words, vars(fresh_words))):
+            assert got.keys() == want.keys()
+            for key, value in want.items():
+                assert np.array_equal(got[key], value) if isinstance(value, np.ndarray) else got[key] == value
+        assert np.array_equal(rows, fresh_rows)
 
 
 def tags_file() -> str:

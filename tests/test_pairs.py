@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
@@ -11,6 +13,7 @@ from kg.api import Options, extract_records
 from kg.datasets import default_data_dir
 from kg.extract import pairs
 from kg.model import Document, Mention
+from kg.resources import resource_path
 
 ONLY = Options(extractors=("pairs.v1",))
 
@@ -282,3 +285,17 @@ def test_compiled_scores_are_the_summed_weights(batch):
         pairs._scores_py(model.weights, model.bias, flat, sizes, out)
         pairs._scores(model.weights, model.bias, backwards, sizes, compiled)
         assert np.array_equal(out, compiled)
+
+
+def test_the_ngram_table_from_the_cache_is_the_one_made_from_the_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
+    path = resource_path("models", f"{pairs.MODEL_NAME}.npz")
+    made = pairs.PairModel.read(path).gram_table
+    assert len(list(tmp_path.glob("re-pairs-gram-table-*.pickle"))) == 1
+    loaded = pairs.PairModel.read(path).gram_table  # another model object: read from the cache
+    assert loaded is not made
+    fresh = vars(dataclasses.replace(pairs.load_model(), source=None).gram_table)  # made, no cache
+    for table in (made, loaded):
+        assert vars(table).keys() == fresh.keys()
+        for key, value in fresh.items():
+            assert np.array_equal(vars(table)[key], value) if isinstance(value, np.ndarray) else vars(table)[key] == value
