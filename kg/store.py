@@ -52,10 +52,11 @@ def is_store(path: Path) -> bool:
     return path.is_dir() and (path / "CURRENT").is_file()
 
 
-def write_store(source, target: Path) -> int:
+def write_store(source, target: Path, size: int | None = None) -> int:
     """A fresh on-disk store at ``target`` (built beside it and swapped in) holding ``source``: a graph
     file, bulk-loaded, or an open Oxigraph store, copied by a RocksDB checkpoint (hard links on the
-    same file system: no second load of the same triples). Returns the number of triples."""
+    same file system: no second load of the same triples). Returns the number of triples: ``size``
+    when the caller knows it (counting scans the whole store: ~1.5 s at 4.4 M triples)."""
     import pyoxigraph as ox
 
     target = Path(target)
@@ -75,7 +76,7 @@ def write_store(source, target: Path) -> int:
         store = ox.Store(str(staging))
         load_file(store, Path(source))
     store.optimize()
-    n = len(store)
+    n = len(store) if size is None else size
     del store  # closes the database before it is moved
     if target.exists():
         target.rename(old)

@@ -112,3 +112,15 @@ def test_serve_engine_answers_from_a_store(sample_output, tmp_path):
         assert reply.status == 200 and json.loads(reply.body)["boolean"] is True
     finally:
         engine.close()
+
+
+def test_a_build_on_disk_reports_the_number_of_triples_its_store_holds(tmp_path, monkeypatch, caplog):
+    """The store of an on-disk build is a checkpoint of the graph's store: the count it reports is
+    the graph's (not a scan of the copy), and it is what the store holds."""
+    monkeypatch.setenv("KG_MEMORY_TRIPLES", "1")  # assemble on disk
+    out = tmp_path / "out"
+    caplog.set_level("INFO")
+    result = runner.invoke(app, ["build", "-o", str(out), "--no-model", "--store", "oxigraph"])
+    assert result.exit_code == 0, result.output
+    (line,) = [x for x in caplog.messages if "into the Oxigraph store" in x]
+    assert line.startswith(f"loaded {len(open_store(out / 'store'))} triples")
