@@ -59,6 +59,13 @@ def test_assemble_switches_to_disk_past_the_limit_and_close_cleans_up(corpus, tm
         assert on_disk.serialize("nt") == in_memory.serialize("nt")
         assert on_disk.stats() == in_memory.stats()
         assert on_disk.fact_rows() == in_memory.fact_rows()
+        # the networkx view is made once: readers share it (copy=False), others get a copy to change
+        view = on_disk.to_networkx(copy=False)
+        assert on_disk.to_networkx(copy=False) is view
+        mine = on_disk.to_networkx()
+        assert mine is not view and sorted(mine.edges(keys=True)) == sorted(in_memory.to_networkx().edges(keys=True))
+        mine.clear()
+        assert sorted(view.nodes) == sorted(in_memory.to_networkx().nodes) != []
         count = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
         assert [tuple(map(str, r)) for r in on_disk.query(count)] == [tuple(map(str, r)) for r in in_memory.query(count)]
     finally:

@@ -46,13 +46,13 @@ def _rdf(fmt: str) -> Callable[[KnowledgeGraph], str]:
 
 def _graphml(kg: KnowledgeGraph) -> str:
     buf = io.BytesIO()
-    nx.write_graphml(kg.to_networkx(), buf, encoding="utf-8")
+    nx.write_graphml(kg.to_networkx(copy=False), buf, encoding="utf-8")
     return buf.getvalue().decode("utf-8")
 
 
 def _gexf(kg: KnowledgeGraph) -> str:
     buf = io.BytesIO()
-    nx.write_gexf(kg.to_networkx(), buf, encoding="utf-8")
+    nx.write_gexf(kg.to_networkx(copy=False), buf, encoding="utf-8")
     return buf.getvalue().decode("utf-8")
 
 

@@ -84,7 +84,7 @@ def _induced(g: nx.MultiDiGraph, nodes) -> nx.MultiDiGraph:
 
 def render(kg: KnowledgeGraph, *, height: str = "800px", max_nodes: int = MAX_NODES) -> str:
     """The whole graph, or its ``max_nodes`` best-connected nodes when it is larger."""
-    g, note = subgraph(kg.to_networkx(), max_nodes=max_nodes)
+    g, note = subgraph(kg.to_networkx(copy=False), max_nodes=max_nodes)  # read only (subgraph copies)
     return render_networkx(g, note=note, height=height)
 
 
