@@ -17,7 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import pairwise
 from pathlib import Path
 
@@ -72,6 +72,9 @@ class SortedLines:
         self._chunk = chunk
         self._buffer: set[str] = set()
         self._runs: list[str] = []
+        #: Called with each run file once it is complete (spilled here or adopted): a reader of the
+        #: lines that needs neither their order nor one copy of each can start on them early.
+        self.on_run: Callable[[str], None] | None = None
 
     def add(self, line: str) -> None:
         self._buffer.add(line)
@@ -88,6 +91,8 @@ class SortedLines:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.writelines(line + "\n" for line in sorted(self._buffer))
         self._buffer = set()
+        if self.on_run is not None:
+            self.on_run(path)
 
     def hand_over(self) -> list[str]:
         """Spill what is held and give up the runs: their files, sorted, for another SortedLines to
@@ -99,7 +104,10 @@ class SortedLines:
 
     def adopt(self, runs: Iterable[str]) -> None:
         """Take the sorted run files of :meth:`hand_over` as this one's own (iterated and deleted with it)."""
-        self._runs.extend(runs)
+        for run in runs:
+            self._runs.append(run)
+            if self.on_run is not None:
+                self.on_run(run)
 
     def __iter__(self) -> Iterator[str]:
         if not self._runs:

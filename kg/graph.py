@@ -18,6 +18,7 @@ import hashlib
 import heapq
 import io
 import os
+import queue
 import re
 import shutil
 import sys
@@ -837,34 +838,89 @@ class _Sink:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.lines = SortedLines(self.workdir)
         self.rdf = None
+        # the store fills from the sorted runs as they are written, alongside the assembly
+        self.store = ox.Store(str(self.workdir / _STORE_DIR))
+        self.loader = _Loader(self.store)
+        self.lines.on_run = self.loader.add
 
     def graph(self) -> KnowledgeGraph:
         if self.lines is None:
             return KnowledgeGraph(self.rdf)
-        with self.lines:
-            nt, n = _write_nt(self.lines, self.workdir)
-        store = ox.Store(str(self.workdir / _STORE_DIR))
-        # Oxigraph loads without the GIL: the Turtle output (written from the N-Triples) goes on meanwhile
-        return _on_disk(store, nt, n, self.workdir, _Loader(store, nt))
+        try:
+            with self.lines:
+                nt, n = _write_nt(self.lines, self.workdir)
+        except BaseException:
+            self.abandon()
+            raise
+        self.loader.finish(nt)
+        # Oxigraph loads without the GIL: the outputs (written from the N-Triples) go on meanwhile
+        return _on_disk(self.store, nt, n, self.workdir, self.loader)
+
+    def abandon(self) -> None:
+        """The assembly failed: stop the store's loader (the caller deletes the working directory)."""
+        if self.lines is not None:
+            self.loader.finish(None)
+            self.loader.join()
 
 
 class _Loader(threading.Thread):
-    """Bulk-loads an N-Triples file into a store in the background, from its construction on;
-    ``error`` is what the load raised (see :meth:`KnowledgeGraph._ready`)."""
+    """Bulk-loads the assembly's N-Triples into a store in the background: each sorted run of
+    lines as soon as it is written (:meth:`add`; a store holds a set of triples, so neither the
+    runs' order nor a line in two runs matters), else, when there was no run or one could not be
+    kept for it, the merged file given to :meth:`finish`; then optimises the store (the build's
+    checkpoint of it then needs no optimising of its own). A run is kept for the loader as a hard
+    link, which it deletes once loaded, so the sort deletes its runs as before. ``error`` is what
+    loading raised (see :meth:`KnowledgeGraph._ready`)."""
 
-    def __init__(self, store, nt: Path) -> None:
+    def __init__(self, store) -> None:
         super().__init__(name="kg-store-load", daemon=True)
-        self.store, self.nt = store, nt
+        self.store = store
         self.error: BaseException | None = None
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._whole = False  # a run could not be linked: load the merged file at the end
+        self._runs = 0
         self.start()
+
+    def add(self, run: str) -> None:
+        if self._whole:
+            return
+        link = run + ".nt"
+        try:
+            os.link(run, link)
+        except OSError:
+            self._whole = True
+            return
+        self._runs += 1
+        self._queue.put(Path(link))
+
+    def finish(self, nt: Path | None) -> None:
+        """No more runs: load ``nt`` too if the runs did not hold every line, then optimise (``None``:
+        the assembly failed, stop)."""
+        if nt is not None:
+            if self._whole or not self._runs:
+                self._queue.put(nt)
+            self._queue.put(_OPTIMISE)
+        self._queue.put(None)
 
     def run(self) -> None:
         from kg.store import load_file
 
-        try:
-            load_file(self.store, self.nt)
-        except BaseException as err:  # noqa: BLE001 - handed to the thread that waits
-            self.error = err
+        while (item := self._queue.get()) is not None:
+            try:
+                if self.error is not None:
+                    pass  # drain: the first error is the one to raise
+                elif item is _OPTIMISE:
+                    self.store.optimize()
+                else:
+                    load_file(self.store, item)
+            except BaseException as err:  # noqa: BLE001 - handed to the thread that waits
+                self.error = err
+            finally:
+                if isinstance(item, Path) and item.suffix == ".nt" and item.name.startswith(".kg-sort-"):
+                    item.unlink(missing_ok=True)
+
+
+_OPTIMISE = object()  # the loader's last task
 
 
 _STORE_DIR = "store"  # the on-disk graph's Oxigraph store, in its working directory
@@ -895,7 +951,11 @@ def assemble(results: Callable[..., Iterable[DocResult]], workdir: Path, limit: 
     if limit is None:
         limit = int(os.environ.get("KG_MEMORY_TRIPLES") or MEMORY_TRIPLES)
     sink = _Sink(limit, Path(workdir))
-    _Builder(sink).run(results, jobs)
+    try:
+        _Builder(sink).run(results, jobs)
+    except BaseException:
+        sink.abandon()
+        raise
     return sink.graph()
 
 

@@ -210,7 +210,8 @@ def test_readers_of_the_store_wait_for_its_load_and_get_its_failure(corpus, tmp_
     work = tmp_path / "broken"
     work.mkdir()
     missing = work / "missing.nt"
-    loader = kg_graph._Loader(ox.Store(), missing)
+    loader = kg_graph._Loader(ox.Store())
+    loader.finish(missing)  # no run came: it loads the merged file, which is not there
     broken = kg_graph.KnowledgeGraph(canonical_nt=missing, size=0, workdir=work, store=loader.store, loading=loader)
     with pytest.raises(FileNotFoundError):
         broken.store  # noqa: B018 - the property waits and raises
@@ -441,3 +442,70 @@ def test_sorted_lines_adopt_the_runs_another_hands_over(items, split):
         mine.adopt(theirs.hand_over())
         assert list(theirs) == []
         assert list(mine) == sorted(set(items))
+
+
+def _nt_lines(n: int, start: int = 0) -> list[str]:
+    return [f'<http://example.org/s{i % 7}> <http://example.org/p> "v{i}" .' for i in range(start, start + n)]
+
+
+@pytest.mark.parametrize("linkable", [True, False])
+def test_the_store_loads_the_sorted_runs_as_they_are_written(tmp_path, monkeypatch, linkable):
+    """The loader takes each run as the external sort writes it (a hard link it deletes once
+    loaded), a forked process's adopted runs too, and optimises at the end; without hard links it
+    loads the merged file instead. Either way the store holds exactly the merged lines."""
+    import os
+
+    import pyoxigraph as ox
+
+    from kg import graph as kg_graph
+
+    if not linkable:
+        def no_link(*args):
+            raise OSError("no hard links here")
+
+        monkeypatch.setattr(os, "link", no_link)
+    store = ox.Store()
+    loader = kg_graph._Loader(store)
+    lines = SortedLines(tmp_path, chunk=10)
+    lines.on_run = loader.add
+    lines.extend(_nt_lines(35))  # three runs of ten, five held
+    other = SortedLines(tmp_path, chunk=10)  # a forked process's share, lines repeated across runs
+    other.extend(_nt_lines(25, start=20))
+    lines.adopt(other.hand_over())
+    nt = tmp_path / "graph.nt"
+    with lines:
+        assert lines.write(nt) == 45
+    loader.finish(nt)
+    loader.join()
+    assert loader.error is None
+    assert {str(q.triple) + " ." for q in store.quads_for_pattern(None, None, None)} == set(nt.read_text().splitlines())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.nt"]  # runs and their links gone
+
+
+def test_a_failed_assembly_stops_the_store_loader(corpus, tmp_path, monkeypatch, capsys):
+    import threading
+
+    out = tmp_path / "out"
+    kg(["build", str(corpus), "-o", str(out)], monkeypatch, capsys)
+    results = list(stored_results(out))
+
+    passes = []
+
+    def failing():  # the resolution's pass reads everything; the triples' pass fails after one document
+        passes.append(1)
+        yield from results if len(passes) == 1 else results[:1]
+        if len(passes) > 1:
+            raise OSError("the state went away")
+
+    started = threading.Thread.start
+    loaders = []
+
+    def start(thread):
+        loaders.append(thread)
+        started(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    with pytest.raises(OSError, match="went away"):
+        assemble(failing, tmp_path / "work", limit=1)
+    assert [t.name for t in loaders] == ["kg-store-load"]  # the triples went to disk, with a loader
+    assert not loaders[0].is_alive()
