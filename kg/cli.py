@@ -102,7 +102,8 @@ def _write_outputs(output: Path, store: Path | None = None, only_if_large: bool 
         def write_the_store() -> None:
             if store is not None and (not only_if_large or len(graph) >= AUTO_TRIPLES or is_store(store)):
                 started = time.perf_counter()
-                n = write_store(graph.store or output / "graph.ttl", store, size=len(graph) if graph.store is not None else None)
+                built = graph.store  # an on-disk graph's: copied, its size known; else graph.ttl is loaded
+                n = write_store(built or output / "graph.ttl", store, size=len(graph) if built is not None else None)
                 log.info("loaded %d triples into the Oxigraph store %s in %.1f s", n, store, time.perf_counter() - started)
             elif store is None and is_store(output / DEFAULT_DIR):
                 shutil.rmtree(output / DEFAULT_DIR)  # stale: `kg query OUTPUT` must not answer from an older graph

@@ -876,7 +876,7 @@ class _Loader(threading.Thread):
         super().__init__(name="kg-store-load", daemon=True)
         self.store = store
         self.error: BaseException | None = None
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._tasks: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._whole = False  # a run could not be linked: load the merged file at the end
         self._runs = 0
         self.start()
@@ -884,43 +884,43 @@ class _Loader(threading.Thread):
     def add(self, run: str) -> None:
         if self._whole:
             return
-        link = run + ".nt"
+        link = Path(run + ".nt")
         try:
             os.link(run, link)
         except OSError:
             self._whole = True
             return
         self._runs += 1
-        self._queue.put(Path(link))
+        self._tasks.put(lambda: self._load_run(link))
 
     def finish(self, nt: Path | None) -> None:
         """No more runs: load ``nt`` too if the runs did not hold every line, then optimise (``None``:
         the assembly failed, stop)."""
         if nt is not None:
             if self._whole or not self._runs:
-                self._queue.put(nt)
-            self._queue.put(_OPTIMISE)
-        self._queue.put(None)
+                self._tasks.put(lambda: self._load(nt))
+            self._tasks.put(self.store.optimize)
+        self._tasks.put(None)
 
-    def run(self) -> None:
+    def _load(self, path: Path) -> None:
         from kg.store import load_file
 
-        while (item := self._queue.get()) is not None:
+        load_file(self.store, path)
+
+    def _load_run(self, link: Path) -> None:
+        try:
+            self._load(link)
+        finally:
+            link.unlink(missing_ok=True)
+
+    def run(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            if self.error is not None:
+                continue  # drain: the first error is the one raised (the working directory goes with the graph)
             try:
-                if self.error is not None:
-                    pass  # drain: the first error is the one to raise
-                elif item is _OPTIMISE:
-                    self.store.optimize()
-                else:
-                    load_file(self.store, item)
+                task()
             except BaseException as err:  # noqa: BLE001 - handed to the thread that waits
                 self.error = err
-            finally:
-                if isinstance(item, Path) and item.suffix == ".nt" and item.name.startswith(".kg-sort-"):
-                    item.unlink(missing_ok=True)
-
-
-_OPTIMISE = object()  # the loader's last task
 
 
 _STORE_DIR = "store"  # the on-disk graph's Oxigraph store, in its working directory
