@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from kg.cache import cache_dir, cached
 
@@ -91,7 +92,8 @@ def test_cached_lexicon_tables_are_the_tables_made_from_the_dictionary(tmp_path,
         "mentions = pipeline.make_nlp((), True).get_pipe('kg_mentions')\n"
         "model = mentions.crf._compiled\n"
         "words = (vars(model.words), model.word_rows)\n"
-        "pickle.dump((crf.lexicon(), crf._lexicon_prefixes, mentions.tags, vars(model.clues.lexicon), words), sys.stdout.buffer)\n"
+        "arrays = {k: v for k, v in vars(model).items() if hasattr(v, 'shape')}\n"
+        "pickle.dump((crf.lexicon(), crf._lexicon_prefixes, mentions.tags, vars(model.clues.lexicon), words, arrays), sys.stdout.buffer)\n"
     )
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, env=os.environ).stdout
             for _ in range(2)]
@@ -105,8 +107,12 @@ def test_cached_lexicon_tables_are_the_tables_made_from_the_dictionary(tmp_path,
     word_tags = pipeline._read_word_tags(Path(tags_file()))
     kinds = sorted(set(lexicon.values()))
     fresh = vars(crfvec.lexicon_table(lexicon, kinds))
-    fresh_words, fresh_rows = pipeline.make_nlp((), True).get_pipe("kg_mentions").crf._compiled._word_table()
-    for lex, pre, tags, table, (words, rows) in made:
+    model = crfvec.CompiledCRF(*crfvec.read_model(crf.default_model_path()))  # made here, not from the cache
+    fresh_words, fresh_rows = model._word_table()
+    fresh_arrays = {k: v for k, v in vars(model).items() if hasattr(v, "shape")}
+    for lex, pre, tags, table, (words, rows), arrays in made:
+        assert arrays.keys() == fresh_arrays.keys() and {"W", "T", "wt", "cls"} <= arrays.keys()
+        assert all(np.array_equal(arrays[k], v) for k, v in fresh_arrays.items())
         assert lex == lexicon and pre == prefixes
         assert tags == word_tags
         for got, want in ((table, fresh), (words, vars(fresh_words))):
@@ -121,3 +127,21 @@ def tags_file() -> str:
 
     with new_jieba().get_dict_file() as f:
         return f.name
+
+
+def test_word_tags_look_up_as_the_dict_they_are_made_from():
+    import pickle
+
+    from kg.nlp.pipeline import WordTags
+
+    source = {"公司": "n", "腾讯": "nz", "腾讯控股": "nt", "减持": "v", "A股": "j", "Z": "x", "中": "f"}
+    tags = pickle.loads(pickle.dumps(WordTags(source)))  # as the cache gives it back
+    assert tags == source and dict(tags.items()) == source and len(tags) == len(source)
+    for word in [*source, "腾", "腾讯控", "腾讯控股有限公司", "", "a", "ZZ", "\uffff"]:
+        for _ in range(2):  # the second time from the process's memo
+            assert tags.get(word) == source.get(word)
+            assert tags.get(word, "-") == source.get(word, "-")
+            assert (word in tags) == (word in source)
+    with pytest.raises(KeyError):
+        tags["腾"]
+    assert WordTags({}).get("公司") is None and not WordTags({})

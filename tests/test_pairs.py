@@ -299,3 +299,26 @@ def test_the_ngram_table_from_the_cache_is_the_one_made_from_the_model(tmp_path,
         assert vars(table).keys() == fresh.keys()
         for key, value in fresh.items():
             assert np.array_equal(vars(table)[key], value) if isinstance(value, np.ndarray) else vars(table)[key] == value
+
+
+def test_the_model_from_the_cache_is_the_model_in_the_file(tmp_path, monkeypatch):
+    """load_model() keeps the model, its tables made, in kg's cache: what a later process loads
+    from there is what reading the file gives."""
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
+    pairs.load_model.cache_clear()
+    try:
+        made = pairs.load_model()
+        assert len(list(tmp_path.glob("re-pairs-model-*.pickle"))) == 1
+        pairs.load_model.cache_clear()
+        loaded = pairs.load_model()
+    finally:
+        pairs.load_model.cache_clear()
+    assert loaded is not made
+    path = resource_path("models", f"{pairs.MODEL_NAME}.npz")
+    fresh = dataclasses.replace(pairs.PairModel.read(path), source=None)  # its tables made here, no cache
+    for model in (made, loaded):
+        assert (model.classes, model.index, model.thresholds, model.meta) == (fresh.classes, fresh.index, fresh.thresholds, fresh.meta)
+        assert np.array_equal(model.weights, fresh.weights) and np.array_equal(model.bias, fresh.bias)
+        assert model.word_table == fresh.word_table and model.possible == fresh.possible
+        for key, value in vars(fresh.gram_table).items():
+            assert np.array_equal(vars(model.gram_table)[key], value)

@@ -257,9 +257,9 @@ class _Clues:
 class CompiledCRF:
     """A crfsuite NER model as lookup tables and a weight matrix (see module docstring)."""
 
-    def __init__(self, labels: list[str], attrs: list[str], feats: np.ndarray, source: Path | None = None) -> None:
-        """``source``: the model file the arrays were read from, when there is one: tables derived
-        from it are then kept in kg's cache between runs (:mod:`kg.cache`)."""
+    def __init__(self, labels: list[str], attrs: list[str], feats: np.ndarray) -> None:
+        """The tables of a model's (labels, attributes, features) as :func:`read_model` gives them:
+        ~1.5 s to make, so :func:`compile_model` keeps the whole object in kg's cache."""
         self.labels = labels
         L = len(labels)
         n_attr = len(attrs)
@@ -336,19 +336,14 @@ class CompiledCRF:
         self.nwP = rw.get("nwP", z)
         self.psur = rw.get("psur", z)
         self.clues = _Clues(self.row)
-        if source is None:
-            self.words, self.word_rows = self._word_table()
-        else:
-            self.words, self.word_rows = cached("crf-word-table", self._word_table, reads=[source, _crf._jieba_dict()],
-                                                code=[Path(_crf.__file__), Path(__file__)])
+        self.words, self.word_rows = self._word_table()
 
     def _word_table(self) -> tuple[StringTable, np.ndarray]:
         """The words any word feature can fire for, as a compiled string table -> their row in
         ``word_rows``: the rows of "w=", "pw=", "nw=" (the word itself, as the previous / next
         word), its lexicon tag's index for "wt=", whether it is a person-context word. Row 0 is
         every other word's (no feature). All of them have at most six characters (checked), so
-        a word is probed straight from the batch's code points, no string made. ~0.6 s to make,
-        so a model read from a file keeps it in the cache."""
+        a word is probed straight from the batch's code points, no string made (~0.6 s to make)."""
         z = self.zero
         get = self.row.get
         lexicon, tags, person = _crf.lexicon(), self.wt_tags, _crf.PERSON_CONTEXT
@@ -466,13 +461,20 @@ class CompiledCRF:
 
 def compile_model(path: str | Path) -> CompiledCRF | None:
     """The compiled model, or None when it uses features only crfsuite handles (clusters)
-    or numba is not installed."""
+    or numba is not installed. Made once per model file (and jieba dictionary, and version of
+    this code) and kept in kg's cache: every process of a build loads it in ~0.1 s instead of
+    making it in ~1.5 s."""
     if _viterbi is None:
         return None
-    labels, attrs, feats = read_model(path)
-    if any(a.startswith(("k=", "kc=", "k-1", "k+1", "kk+1", "wk=", "wkc=", "pwk=", "nwk=")) for a in attrs):
-        return None
-    return CompiledCRF(labels, attrs, feats, source=Path(path))
+    path = Path(path)
+
+    def make() -> CompiledCRF | None:
+        labels, attrs, feats = read_model(path)
+        if any(a.startswith(("k=", "kc=", "k-1", "k+1", "kk+1", "wk=", "wkc=", "pwk=", "nwk=")) for a in attrs):
+            return None
+        return CompiledCRF(labels, attrs, feats)
+
+    return cached("crf-compiled", make, reads=[path, _crf._jieba_dict()], code=[Path(_crf.__file__), Path(__file__)])
 
 
 def _viterbi_py(E, bounds, T, out):  # pragma: no cover - compiled by numba below

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -214,7 +214,7 @@ _NON_NAME_TAGS = ("v", "d", "p", "c", "r", "u", "m", "f", "t", "a", "q", "y", "e
 _PROPER_TAGS = {"ns", "nz", "nt", "nr", "nrt", "nrfg", "j", None}
 
 
-def _is_name_token(token: str, tags: dict[str, str]) -> bool:
+def _is_name_token(token: str, tags: Mapping[str, str]) -> bool:
     if token in _STOP_HEADS:
         return False
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9&.\-]*", token):
@@ -226,7 +226,7 @@ def _is_name_token(token: str, tags: dict[str, str]) -> bool:
 
 
 def org_suffixes(
-    text: str, tokens: Sequence[tuple[int, int]], tags: dict[str, str] | None = None
+    text: str, tokens: Sequence[tuple[int, int]], tags: Mapping[str, str] | None = None
 ) -> Iterator[Candidate]:
     """Name-like tokens followed by organisation suffix tokens: 360集团, 中国电信股份有限公司.
 
