@@ -344,6 +344,9 @@ def _selectable(results: list):
 
 
 def test_two_processes_assemble_the_bytes_of_one(tmp_path, monkeypatch, capsys):
+    from kg import graph as kg_graph
+
+    monkeypatch.setattr(kg_graph._Chunks, "CHUNK", 1)  # one document at a time: both processes take some
     out = tmp_path / "out"
     kg(["build", str(write_jsonl(tmp_path / "in.jsonl", A + B + MORE)), "-o", str(out)], monkeypatch, capsys)
     results = _selectable(list(stored_results(out)))
@@ -363,15 +366,19 @@ def test_two_processes_assemble_the_bytes_of_one(tmp_path, monkeypatch, capsys):
 
 
 def test_an_error_in_the_forked_share_is_raised_and_nothing_is_left(tmp_path, monkeypatch, capsys):
-    from kg import graph as kg_graph
     from kg.errors import GraphLoadError
 
     out = tmp_path / "out"
     kg(["build", str(write_jsonl(tmp_path / "in.jsonl", A + B + MORE)), "-o", str(out)], monkeypatch, capsys)
     stored = list(stored_results(out))
 
+    passes = []  # the parent's passes begun (a forked process sees those begun before it started)
+
     def results(select=None):
-        if select is kg_graph._written_there:  # the forked process's share of the documents
+        side = getattr(select, "side", None)
+        if side == "here":
+            passes.append(select)
+        elif side == "there" and passes:  # the forked process's share of the documents' triples
             raise GraphLoadError("cannot read document 'x' from the build state", fix="rebuild")
         return (r for i, r in enumerate(stored) if select is None or select(i))
 
@@ -383,8 +390,10 @@ def test_an_error_in_the_forked_share_is_raised_and_nothing_is_left(tmp_path, mo
 
 def test_state_results_select_positions_also_in_a_forked_process(tmp_path, monkeypatch, capsys):
     from kg.forked import InFork
-    from kg.graph import _resolved_there
     from kg.state import STATE_FILE, State
+
+    def _resolved_there(i: int) -> bool:
+        return i % 5 >= 3
 
     out = tmp_path / "out"
     kg(["build", str(write_jsonl(tmp_path / "in.jsonl", A + B + MORE)), "-o", str(out)], monkeypatch, capsys)
@@ -509,3 +518,29 @@ def test_a_failed_assembly_stops_the_store_loader(corpus, tmp_path, monkeypatch,
         assemble(failing, tmp_path / "work", limit=1)
     assert [t.name for t in loaders] == ["kg-store-load"]  # the triples went to disk, with a loader
     assert not loaders[0].is_alive()
+
+
+def test_two_processes_take_every_chunk_of_positions_once():
+    """The processes of a pass share the documents chunk by chunk as they ask: every position is
+    taken by exactly one, each asks in increasing order and gets the same answer when asking again."""
+    from kg.forked import InFork
+    from kg.graph import _Chunks
+
+    here, there = _Chunks.pair()
+    n = 10 * _Chunks.CHUNK + 7
+
+    def take(select) -> list[int]:
+        mine = [i for i in range(n) if select(i)]
+        assert mine == [i for i in range(n) if select(i)]  # asked again: the same answers
+        return mine
+
+    forked = InFork(take, there)
+    ours = take(here)
+    theirs = forked.wait()
+    assert sorted(ours + theirs) == list(range(n))
+    assert not set(ours) & set(theirs)
+    assert all(len({i // _Chunks.CHUNK for i in share}) == len(share) // _Chunks.CHUNK + (len(share) % _Chunks.CHUNK > 0)
+               for share in (ours, theirs) if share)  # whole chunks (the last one may be short)
+    with pytest.raises(RuntimeError, match="increasing order"):
+        late = _Chunks.pair()[0]
+        late(5 * _Chunks.CHUNK)  # takes chunk 0, which is behind position 5 * CHUNK
