@@ -928,7 +928,7 @@ class _Loader(threading.Thread):
     def _load(self, path: Path) -> None:
         from kg.store import load_file
 
-        load_file(self.store, path)
+        load_file(self.store, path, lenient=True)  # the assembly's own lines (graph.ttl validates them)
 
     def _load_run(self, link: Path) -> None:
         try:

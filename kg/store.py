@@ -91,18 +91,20 @@ def write_store(source, target: Path, size: int | None = None) -> int:
 LOAD_BATCH = 250_000
 
 
-def load_file(store, path: Path) -> None:
+def load_file(store, path: Path, *, lenient: bool = False) -> None:
     """Bulk-load a graph file into ``store``; N-Triples in slices of :data:`LOAD_BATCH` lines, so
-    memory stays flat however large the file (a Turtle file is loaded whole)."""
+    memory stays flat however large the file (a Turtle file is loaded whole). ``lenient``: skip
+    Oxigraph's validation of the IRIs (~10 % less CPU), for N-Triples kg wrote itself (a build's
+    own lines, which its Turtle output parses, validating them, anyway)."""
     import pyoxigraph as ox
 
     fmt = _rdf_format(path)
     if fmt != ox.RdfFormat.N_TRIPLES:
-        store.bulk_load(path=str(path), format=fmt)
+        store.bulk_load(path=str(path), format=fmt, lenient=lenient)
         return
     with open(path, "rb") as fh:
         while batch := b"".join(islice(fh, LOAD_BATCH)):
-            store.bulk_load(batch, format=fmt)
+            store.bulk_load(batch, format=fmt, lenient=lenient)
 
 
 def _rdf_format(path: Path):
