@@ -163,9 +163,9 @@ class SortedLines:
             try:
                 for line in io.TextIOWrapper(proc.stdout, encoding="utf-8", newline="\n"):
                     yield line[:-1]
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
+            except BaseException:  # closed before the end (or failed): stop the sort. Not after the
+                proc.kill()        # last line: sort may not have exited yet, and killed it fails
+                raise
             err = proc.stderr.read().decode(errors="replace").strip()
             if proc.wait() != 0:
                 raise OSError(f"sort -m could not merge the sorted runs: {err or proc.returncode}")

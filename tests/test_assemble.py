@@ -544,3 +544,20 @@ def test_two_processes_take_every_chunk_of_positions_once():
     with pytest.raises(RuntimeError, match="increasing order"):
         late = _Chunks.pair()[0]
         late(5 * _Chunks.CHUNK)  # takes chunk 0, which is behind position 5 * CHUNK
+
+
+def test_the_system_sort_is_not_stopped_after_its_last_line(tmp_path, monkeypatch):
+    """sort may still be exiting when its output ends: the merge must wait for it, not kill it
+    (a killed sort made the merge fail now and then)."""
+    import stat
+
+    real = shutil.which("sort")
+    if real is None:
+        pytest.skip("no system sort")
+    slow = tmp_path / "sort"  # the real sort, then a moment with its output closed before it exits
+    slow.write_text(f'#!/bin/sh\n"{real}" "$@" || exit $?\nexec >&-\nsleep 0.5\n')
+    slow.chmod(slow.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr("kg.canonical.shutil.which", lambda name: str(slow) if name == "sort" else None)
+    with SortedLines(chunk=2) as sorter:
+        sorter.extend(["c", "a", "b", "a", "d"])
+        assert list(sorter) == ["a", "b", "c", "d"]
