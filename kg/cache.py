@@ -1,8 +1,9 @@
-"""Tables derived from installed files (jieba's dictionaries), kept on disk between runs.
+"""Tables derived from installed files (jieba's dictionaries, kg's models), kept on disk between runs.
 
 Every process of a build (each ``--jobs`` worker, each ``kg`` command) needs the same tables read
-out of jieba's dictionaries (the proper nouns the CRF's clues look up, every word's POS tag, the
-CRF's hash table of those nouns): ~1 s of its start-up to make, ~0.3 s to load. A cached table is
+out of jieba's dictionaries and kg's models (the proper nouns the CRF's clues look up, every word's
+POS tag, the compiled CRF whole, the pair classifier with its tables): ~2 s of its start-up to make,
+~0.2 s to load. A cached table is
 keyed by everything it derives from: the files it reads (path, size, modification time), the
 source of the kg modules that make it, kg's and Python's versions. When any of these changes the
 table is made again; a cache directory that cannot be read or written is passed by (the table
