@@ -272,7 +272,6 @@ class PairModel:
     bias: np.ndarray  # (classes,)
     thresholds: dict[str, float]
     meta: dict
-    source: Path | None = None  # the file it was read from: tables derived from it are cached (kg.cache)
 
     @cached_property
     def possible(self) -> frozenset[tuple[str, str]]:
@@ -322,15 +321,9 @@ class PairModel:
     @cached_property
     def gram_table(self) -> StringTable:
         """:attr:`gram_index`'s three tables as one compiled string table (an n-gram's length
-        tells the families apart), for :class:`SentenceGrams`. ~0.8 s to make for 64 k n-grams,
-        so a model read from a file keeps it in kg's cache."""
-
-        def make() -> StringTable:
-            return StringTable({gram: row for table in self.gram_index for gram, row in table.items()})
-
-        if self.source is None:
-            return make()
-        return cached("re-pairs-gram-table", make, reads=[self.source], code=[Path(__file__), Path(crfvec.__file__)])
+        tells the families apart), for :class:`SentenceGrams`. ~0.8 s to make for 64 k n-grams
+        (:func:`load_model` keeps the shipped model's in kg's cache, made)."""
+        return StringTable({gram: row for table in self.gram_index for gram, row in table.items()})
 
     @cached_property
     def relations(self) -> np.ndarray:
@@ -389,7 +382,7 @@ class PairModel:
             bias = z["bias"].astype(np.float32)
         classes = tuple(meta.pop("classes"))
         thresholds = meta.pop("thresholds")
-        return cls(classes, {n: i for i, n in enumerate(names)}, weights, bias, thresholds, meta, source=Path(path))
+        return cls(classes, {n: i for i, n in enumerate(names)}, weights, bias, thresholds, meta)
 
 
 def _scores_py(weights, bias, rows, sizes, out):  # pragma: no cover - compiled by numba below
