@@ -385,21 +385,17 @@ class WordTags(Mapping[str, str]):
         self.bounds = state["bounds"].tolist()
         self._memo = {}
 
+    def _word(self, k: int) -> bytes:
+        return self.blob[self.bounds[k] : self.bounds[k + 1]]
+
     def get(self, word: str, default: str | None = None) -> str | None:  # type: ignore[override]
         memo = self._memo
         if word in memo:
             tag = memo[word]
             return default if tag is None else tag
         key = word.encode("utf-8")
-        blob, bounds = self.blob, self.bounds
-        lo, hi = 0, len(bounds) - 1
-        while lo < hi:  # the first word not below key
-            mid = (lo + hi) // 2
-            if blob[bounds[mid] : bounds[mid + 1]] < key:
-                lo = mid + 1
-            else:
-                hi = mid
-        tag = self.names[self.codes[lo]] if lo < len(bounds) - 1 and blob[bounds[lo] : bounds[lo + 1]] == key else None
+        k = bisect_left(range(len(self)), key, key=self._word)  # the first word not below key
+        tag = self.names[self.codes[k]] if k < len(self) and self._word(k) == key else None
         if len(memo) >= self._MEMO:
             memo.clear()
         memo[word] = tag
@@ -415,8 +411,7 @@ class WordTags(Mapping[str, str]):
         return len(self.bounds) - 1
 
     def __iter__(self) -> Iterator[str]:
-        blob, bounds = self.blob, self.bounds
-        return (blob[bounds[k] : bounds[k + 1]].decode("utf-8") for k in range(len(self)))
+        return (self._word(k).decode("utf-8") for k in range(len(self)))
 
     def items(self) -> Iterator[tuple[str, str]]:  # type: ignore[override]
         """(word, tag) in the words' order, without a lookup each (as ``dict(tags.items())`` reads them)."""
