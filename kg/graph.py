@@ -729,9 +729,8 @@ class _Chunks:
 
     CHUNK = 64
 
-    def __init__(self, counter, side: str) -> None:
+    def __init__(self, counter) -> None:
         self._counter = counter  # the next chunk nobody has taken
-        self.side = side  # "here" (the parent) or "there" (the forked process)
         self._mine = -1  # the last chunk this process took
         self._owned: set[int] = set()
 
@@ -741,7 +740,7 @@ class _Chunks:
         import multiprocessing
 
         counter = multiprocessing.get_context("fork").Value("q", 0)
-        return cls(counter, "here"), cls(counter, "there")
+        return cls(counter), cls(counter)
 
     def __call__(self, i: int) -> bool:
         chunk = i // self.CHUNK
