@@ -117,3 +117,23 @@ def test_iris_do_not_depend_on_document_order():
     two = kg.build(list(reversed(docs)), use_crf=False)
     assert isomorphic(one.rdf, two.rdf)
     assert one.serialize() == two.serialize()
+
+
+def test_an_entity_pickles_to_an_equal_entity_with_counters():
+    """A forked build process sends its resolver back pickled: each entity must come back equal,
+    its counts as Counters (surfaces a defaultdict of them), its codes and documents kept."""
+    import pickle
+    from collections import Counter, defaultdict
+
+    from kg.resolve import Entity
+
+    entity = Entity("org:腾讯", Counter({"COMPANY": 3, "ORG": 1}), defaultdict(Counter, {"zh-Hans": Counter({"腾讯": 2}), "zh-Hant": Counter({"騰訊": 1})}),
+                    Counter({"腾讯": 3}), {"00700.HK"}, {"d1", "d2"}, True)
+    back = pickle.loads(pickle.dumps(entity, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == entity and back is not entity
+    assert type(back.types) is Counter and type(back.norms) is Counter
+    assert type(back.surfaces) is defaultdict and back.surfaces.default_factory is Counter
+    assert all(type(c) is Counter for c in back.surfaces.values())
+    back.surfaces["und"]["x"] += 1  # still a defaultdict of Counters
+    back.types["PERSON"] += 1  # still a Counter
+    assert back.surfaces["und"] == Counter({"x": 1}) and back.types["PERSON"] == 1
