@@ -5,6 +5,7 @@ Errors print one line (what, where, how to fix) and exit 2; ``--debug`` shows tr
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import shutil
@@ -362,6 +363,11 @@ def main() -> None:
             raise
         typer.echo(f"kg: internal error: {type(err).__name__}: {err} (run with --debug for the traceback)", err=True)
         sys.exit(1)
+    finally:
+        # The interpreter's last cycle collection at exit walks every object still alive (the
+        # pipeline's models, a graph held in memory): 0.4-1.7 s of a build's wall time, to free
+        # memory the process is about to give back anyway. Frozen, they are not walked.
+        gc.freeze()
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any
@@ -29,7 +29,7 @@ from kg.extract import run_extractors  # before kg/__init__ binds kg.extract (th
 from kg.model import Document, Fact, Mention
 from kg.nlp.pipeline import analyse, make_nlp
 
-__all__ = ["ENGINES", "DocResult", "analyse_batch", "analyse_documents", "default_jobs"]
+__all__ = ["ENGINES", "DocResult", "analyse_batch", "analyse_documents", "cyclic_gc_paused", "default_jobs"]
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def analyse_batch(documents: list[Document], options, pack: Callable[[DocResult]
 
     The results hold no spaCy object (mentions and facts are plain strings and offsets), so the
     batch's Docs, and once the vocabulary holds :data:`PERMANENT_STRINGS` its new words, go with it."""
-    with _analysis_lock:
+    with _analysis_lock, cyclic_gc_paused():
         nlp = make_nlp(tuple(options.lexicons), options.use_crf, options.segmenter)
         zone = nlp.memory_zone() if len(nlp.vocab.strings) >= PERMANENT_STRINGS else nullcontext()
         with zone:
@@ -81,6 +81,23 @@ def analyse_batch(documents: list[Document], options, pack: Callable[[DocResult]
                 for a in analyse(nlp, documents)
             ]
     return results if pack is None else [pack(r) for r in results]
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Python's cycle collector paused (if it runs) for steps that make millions of objects that
+    reference counting frees, no cycles among them: the analysis (a test checks) and the assembly
+    and outputs of a build. The collector's passes, one every few hundred allocations and now and
+    then a full one through everything alive (the pipeline's models, the resolver's counts),
+    would find nothing to free: ~4 % of a 10 MB build's analysis, and 2.9 s of 16 s of its
+    assembly and outputs (when measured), for the same peak memory."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
@@ -129,6 +146,7 @@ def _init_worker() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.enable()  # the parent may have paused it (cyclic_gc_paused); each batch pauses it again
 
 
 _frozen = False

@@ -82,6 +82,15 @@ def run_extractors(analysis: Analysis, names: tuple[str, ...] | None = None) -> 
     unknown = [n for n in names if n not in available]
     if unknown:
         raise ConfigError(f"unknown extractor {unknown[0]!r}", fix="choose from " + ", ".join(available))
+    try:
+        return _run(analysis, names, available)
+    finally:
+        # the views refer to the analysis that keeps them: a reference cycle, which would keep the
+        # document's mentions and views alive until the cycle collector's next full pass
+        analysis.__dict__.pop(_VIEWS, None)
+
+
+def _run(analysis: Analysis, names: tuple[str, ...], available: dict[str, Extractor]) -> list[Fact]:
     facts: dict[tuple, Fact] = {}
     # the rules first; a backstop (the trained pair classifier) adds only facts no rule stated
     for name in sorted(names, key=lambda n: n in BACKSTOPS):
