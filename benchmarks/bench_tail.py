@@ -30,7 +30,10 @@ def main() -> None:
     from kg.graph import assemble
     from kg.state import STATE_FILE, State
 
-    paused = getattr(incremental, "_cyclic_gc_paused", contextlib.nullcontext)  # what kg build does around these steps
+    from kg import engine
+
+    # what kg build does around these steps (where older checkouts keep it)
+    paused = getattr(engine, "cyclic_gc_paused", None) or getattr(incremental, "_cyclic_gc_paused", contextlib.nullcontext)
     with tempfile.TemporaryDirectory(prefix="kg-tail-") as tmp:
         work = Path(tmp)
         shutil.copy(args.build / STATE_FILE, work / STATE_FILE)
