@@ -115,12 +115,12 @@ def _write_outputs(output: Path, store: Path | None = None, only_if_large: bool 
     return write
 
 
-def _no_cycle_collection_to_the_end() -> None:
+def _no_cycle_collection_to_the_end(engine: str = "local") -> None:
     """Run as `kg`, the process ends with the command: Python's cycle collector stays off from here
     (a build's analysis, assembly and outputs make no reference cycles, and pause it anyway), so
     it does not walk every object the build made when they pause it no more (0.1-0.4 s), nor at
-    exit. Called from a test runner (CliRunner), nothing changes."""
-    if _state["exits_after"]:
+    exit. Not with Dask (its client makes cycles), nor called in-process (a test runner)."""
+    if _state["exits_after"] and engine == "local":
         gc.disable()
 
 
@@ -186,7 +186,7 @@ def build(
     which --append and `kg remove` update)."""
     from kg.incremental import update
 
-    _no_cycle_collection_to_the_end()
+    _no_cycle_collection_to_the_end(engine)
     from kg.sources import ReadStats, read_documents, sample_documents
     from kg.store import parse_store
 

@@ -19,6 +19,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from contextlib import nullcontext
 from pathlib import Path
 
 from kg.engine import BATCH_SIZE, DocResult, analyse_documents, cyclic_gc_paused
@@ -178,8 +179,10 @@ def update(
             yield doc
 
     last = time.monotonic()
-    # the analysis, the assembly and the outputs make no reference cycles: see cyclic_gc_paused
-    with cyclic_gc_paused():
+    # the analysis, the assembly and the outputs make no reference cycles (see cyclic_gc_paused);
+    # a Dask client (and a local cluster's scheduler, in this process) makes thousands a build,
+    # so with Dask the collector runs during the analysis, and only the assembly pauses it
+    with cyclic_gc_paused() if options.engine == "local" else nullcontext():
         for doc_id, record in analyse_documents(pending(), options, jobs=options.jobs, engine=options.engine,
                                                 scheduler=options.scheduler, pack=packed):
             staging.put_blob(doc_id, *hashes.pop(doc_id), record)
@@ -200,13 +203,14 @@ def update(
                 raise InputError(f"removing {', '.join(report.removed)} would leave the graph in {out} empty", fix=f"delete {out} instead")
             raise InputError("no text to build from: every input document is empty", fix="give files with text in them")
         log.info("assembling the graph of %s documents", f"{len(final):,}")
-        graph = assemble(staging.results, out / ASSEMBLY_DIR, jobs=options.jobs)
-        try:
-            if write is not None:
-                write(graph)
-        except BaseException:
-            graph.close()
-            raise
+        with cyclic_gc_paused():  # (already paused, after a local analysis)
+            graph = assemble(staging.results, out / ASSEMBLY_DIR, jobs=options.jobs)
+            try:
+                if write is not None:
+                    write(graph)
+            except BaseException:
+                graph.close()
+                raise
     staging.replace(main_path)
     report.seconds = time.perf_counter() - started
     return graph, report

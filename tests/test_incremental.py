@@ -286,6 +286,21 @@ def test_the_cycle_collector_is_off_while_the_graph_is_analysed_assembled_and_wr
         gc.enable()
 
 
+def test_with_dask_the_cycle_collector_runs_while_documents_are_analysed(tmp_path):
+    """A Dask client (and a local cluster's scheduler, in this process) makes reference cycles:
+    the collector is paused only for the assembly and outputs then."""
+    pytest.importorskip("dask.distributed")
+    import gc
+
+    from kg.incremental import update
+
+    seen = []
+    graph, _ = update(tmp_path / "dask", [Document("a", "中国电信拥有700个数据中心。")], Options(use_crf=False, engine="dask"),
+                      progress=lambda n: seen.append(gc.isenabled()), write=lambda g: seen.append(gc.isenabled()))
+    graph.close()
+    assert seen == [True, False] and gc.isenabled()
+
+
 def test_the_analysis_leaves_no_reference_cycles():
     """The cycle collector is paused while documents are analysed, which is only right while the
     analysis leaves nothing for it: every object it makes and drops goes by reference counting
