@@ -18,8 +18,8 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.engine import BATCH_SIZE, DocResult, analyse_documents, cyclic_gc_paused
