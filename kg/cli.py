@@ -185,10 +185,10 @@ def build(
     """Build the graph and write graph.ttl, graph.html, graph.graphml and triples.csv (and kg-state.sqlite,
     which --append and `kg remove` update)."""
     from kg.incremental import update
-
-    _no_cycle_collection_to_the_end(engine)
     from kg.sources import ReadStats, read_documents, sample_documents
     from kg.store import parse_store
+
+    _no_cycle_collection_to_the_end(engine)
 
     store_dir, only_if_large = parse_store(store, output)
     if quiet:
