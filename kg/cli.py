@@ -111,17 +111,13 @@ def _write_outputs(output: Path, store: Path | None = None, only_if_large: bool 
 
         log.info("writing %s", output)
         write_build_outputs(graph, output, parallel=parallel, then=write_the_store)
+        if _state["exits_after"]:
+            # run as `kg`, the process ends soon: what the build made is frozen, so that neither
+            # the collection that follows the build's pause of the collector (0.1-0.4 s) nor the
+            # one at exit walks it
+            gc.freeze()
 
     return write
-
-
-def _no_cycle_collection_to_the_end(engine: str = "local") -> None:
-    """Run as `kg`, the process ends with the command: Python's cycle collector stays off from here
-    (a build's analysis, assembly and outputs make no reference cycles, and pause it anyway), so
-    it does not walk every object the build made when they pause it no more (0.1-0.4 s), nor at
-    exit. Not with Dask (its client makes cycles), nor called in-process (a test runner)."""
-    if _state["exits_after"] and engine == "local":
-        gc.disable()
 
 
 def _report(graph, report, output: Path, quiet: bool) -> None:
@@ -188,7 +184,6 @@ def build(
     from kg.sources import ReadStats, read_documents, sample_documents
     from kg.store import parse_store
 
-    _no_cycle_collection_to_the_end(engine)
 
     store_dir, only_if_large = parse_store(store, output)
     if quiet:
@@ -225,8 +220,6 @@ def remove(
 ) -> None:
     """Remove documents, their facts and the entities no other document supports, then rewrite the outputs."""
     from kg.incremental import update
-
-    _no_cycle_collection_to_the_end()
 
     options = _build_options(lexicon, no_model, jobs, "local", None, segmenter)
     graph, report = update(

@@ -18,7 +18,6 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,38 +178,36 @@ def update(
             yield doc
 
     last = time.monotonic()
-    # the analysis, the assembly and the outputs make no reference cycles (see cyclic_gc_paused);
-    # a Dask client (and a local cluster's scheduler, in this process) makes thousands a build,
-    # so with Dask the collector runs during the analysis, and only the assembly pauses it
-    with cyclic_gc_paused() if options.engine == "local" else nullcontext():
-        for doc_id, record in analyse_documents(pending(), options, jobs=options.jobs, engine=options.engine,
-                                                scheduler=options.scheduler, pack=packed):
-            staging.put_blob(doc_id, *hashes.pop(doc_id), record)
-            report.analysed += 1
-            if progress:
-                progress(report.analysed)
-            if report.analysed % COMMIT_EVERY_DOCS == 0 or time.monotonic() - last > COMMIT_EVERY_S:
-                staging.commit()
-                last = time.monotonic()
-        if main is not None:
-            main.close()
-        staging.delete_except(set(final))
-        staging.commit()
-        report.documents = len(final)
-        if not final:
-            staging.close()
-            if mode == "remove":
-                raise InputError(f"removing {', '.join(report.removed)} would leave the graph in {out} empty", fix=f"delete {out} instead")
-            raise InputError("no text to build from: every input document is empty", fix="give files with text in them")
-        log.info("assembling the graph of %s documents", f"{len(final):,}")
-        with cyclic_gc_paused():  # (already paused, after a local analysis)
-            graph = assemble(staging.results, out / ASSEMBLY_DIR, jobs=options.jobs)
-            try:
-                if write is not None:
-                    write(graph)
-            except BaseException:
-                graph.close()
-                raise
+    # (the collector runs here: reading inputs makes cycles, HTML pages a few each; the analysis,
+    # which makes none, pauses it itself, batch by batch: see analyse_batch)
+    for doc_id, record in analyse_documents(pending(), options, jobs=options.jobs, engine=options.engine,
+                                            scheduler=options.scheduler, pack=packed):
+        staging.put_blob(doc_id, *hashes.pop(doc_id), record)
+        report.analysed += 1
+        if progress:
+            progress(report.analysed)
+        if report.analysed % COMMIT_EVERY_DOCS == 0 or time.monotonic() - last > COMMIT_EVERY_S:
+            staging.commit()
+            last = time.monotonic()
+    if main is not None:
+        main.close()
+    staging.delete_except(set(final))
+    staging.commit()
+    report.documents = len(final)
+    if not final:
+        staging.close()
+        if mode == "remove":
+            raise InputError(f"removing {', '.join(report.removed)} would leave the graph in {out} empty", fix=f"delete {out} instead")
+        raise InputError("no text to build from: every input document is empty", fix="give files with text in them")
+    log.info("assembling the graph of %s documents", f"{len(final):,}")
+    with cyclic_gc_paused():  # the assembly and outputs make no reference cycles
+        graph = assemble(staging.results, out / ASSEMBLY_DIR, jobs=options.jobs)
+        try:
+            if write is not None:
+                write(graph)
+        except BaseException:
+            graph.close()
+            raise
     staging.replace(main_path)
     report.seconds = time.perf_counter() - started
     return graph, report
