@@ -354,7 +354,6 @@ def _graph_file(path: Path) -> Path:
 
 
 def main() -> None:
-    collecting = gc.isenabled()
     _state["exits_after"] = True
     try:
         app()
@@ -375,11 +374,9 @@ def main() -> None:
         # The interpreter's last cycle collection at exit walks every object still alive (the
         # pipeline's models, a graph held in memory): 0.4-2 s of a build's wall time, to free
         # memory the process is about to give back anyway. Frozen, they are not walked. (Called
-        # in-process, by a test, the collector runs again after, for what is made from now on.)
+        # in-process, by a test, the collector goes on with what is made from now on.)
         _state["exits_after"] = False
         gc.freeze()
-        if collecting:
-            gc.enable()
 
 
 if __name__ == "__main__":
