@@ -184,7 +184,6 @@ def build(
     from kg.sources import ReadStats, read_documents, sample_documents
     from kg.store import parse_store
 
-
     store_dir, only_if_large = parse_store(store, output)
     if quiet:
         logging.getLogger().setLevel(logging.WARNING)

@@ -146,7 +146,6 @@ def _init_worker() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    gc.enable()  # the parent may have paused it (cyclic_gc_paused); each batch pauses it again
 
 
 _frozen = False
