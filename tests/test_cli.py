@@ -231,19 +231,22 @@ def test_build_progress_is_a_line_at_the_hundredth_document_then_one_per_interva
     ]
 
 
-def test_kg_leaves_the_cycle_collector_as_it_found_it(tmp_path, monkeypatch, capsys):
-    """Run as `kg`, a build freezes what it made once its outputs are written (the process is about
-    to end: neither the collection after the build's pause of the collector nor the one at exit
-    walks it); called in-process, the collector runs afterwards as before."""
+def test_kg_freezes_what_a_build_made_once_its_outputs_are_written(tmp_path, monkeypatch, capsys):
+    """Run as `kg`, the process ends after the build: what it made is frozen when the outputs are
+    written (before the build's pause of the collector ends, so the collection after it walks
+    none of it) and again at exit; called in-process, the collector goes on as before."""
     import gc
 
     from kg import cli
 
     frozen = gc.get_freeze_count()
+    after_the_build = []
+    monkeypatch.setattr(cli, "_report", lambda *a: after_the_build.append((gc.get_freeze_count(), gc.isenabled())))
     try:
         code, _, err = run(["build", "-o", str(tmp_path / "out"), "--no-model", "-q"], monkeypatch, capsys)
         assert code == 0, err
-        assert gc.isenabled() and gc.get_freeze_count() > frozen
+        [(count, collecting)] = after_the_build
+        assert count > frozen and collecting
         assert not cli._state["exits_after"]
     finally:
         gc.unfreeze()
