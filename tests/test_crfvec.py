@@ -81,6 +81,15 @@ def test_emissions_are_the_summed_weights_of_the_feature_strings(compiled, featu
         np.testing.assert_allclose(E[bounds[k]:bounds[k + 1]], want.reshape(-1, len(labels)), rtol=0, atol=1e-9)
 
 
+def test_normalised_characters_and_classes_are_normalise_and_its_class_table():
+    texts = [*TEXTS, "𝟘𝟗𐐀𐐨𠀀Ａ０ＺⅫ½", ""]  # digits, upper/lower case and Han beyond the BMP; full-width
+    codes, classes = crfvec._normalised(texts)
+    joined = "".join(crf.normalise(t) for t in texts)
+    assert codes.tolist() == [ord(c) for c in joined]
+    assert classes.tolist() == [ord(c) for c in joined.translate(crf._CLASS_TABLE)]
+    assert "0" in joined[-11:-9] and "H" in joined.translate(crf._CLASS_TABLE)[-7:]
+
+
 def test_tags_equal_crfsuite_one_by_one_and_in_a_batch(compiled, featurizer, crfsuite_tagger):
     words = [_words(t) for t in TEXTS]
     want = [crfsuite_tagger.tag(featurizer(t, w)) if t else [] for t, w in zip(TEXTS, words)]
@@ -132,11 +141,11 @@ def test_table_finds_every_key_and_only_those():
     [[(2, 4), (0, 1)], [(0, 9)]],  # out of order; past the end of the text
 ])
 def test_batch_words_are_word_info_side_by_side(words):
-    norms = ["abcde", "", "wxyz"]
+    texts = ["abcde", "", "wxyz"]
     words = [words[0], [], words[1]]
     bounds = np.array([0, 5, 5, 9])
-    ws, we = crfvec._batch_words(norms, words, bounds)
-    want = [(s + o, e + o) for norm, w, o in zip(norms, words, bounds) for s, e in (crf._word_info(len(norm), w) if norm else [])]
+    ws, we = crfvec._batch_words(texts, words, bounds)
+    want = [(s + o, e + o) for text, w, o in zip(texts, words, bounds) for s, e in (crf._word_info(len(text), w) if text else [])]
     assert list(zip(ws.tolist(), we.tolist())) == want
 
 
