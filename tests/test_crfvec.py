@@ -87,7 +87,10 @@ def test_normalised_characters_and_classes_are_normalise_and_its_class_table():
     joined = "".join(crf.normalise(t) for t in texts)
     assert codes.tolist() == [ord(c) for c in joined]
     assert classes.tolist() == [ord(c) for c in joined.translate(crf._CLASS_TABLE)]
-    assert "0" in joined[-11:-9] and "H" in joined.translate(crf._CLASS_TABLE)[-7:]
+    # beyond the BMP: a digit, an upper-case letter, a Han character; then a full-width letter
+    codes, classes = crfvec._normalised(["𝟘𐐀𠀀Ａ"])
+    assert codes.tolist() == [ord("0"), ord("𐐨"), 0x20000, ord("a")]
+    assert classes.tolist() == [ord(c) for c in "DAHL"]
 
 
 def test_tags_equal_crfsuite_one_by_one_and_in_a_batch(compiled, featurizer, crfsuite_tagger):

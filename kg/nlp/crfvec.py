@@ -417,8 +417,7 @@ class CompiledCRF:
             rows.append(self.ngram[fam](key))
         C = np.full(len(P), ord("E"), dtype=np.int64)
         C[first - 1] = ord("B")
-        C[idx] = classes
-        ccls = C[idx]
+        C[idx] = ccls = classes
         rows.append(self.cls[ccls])
         rows.append(self.t3((C[idx - 1] << 2 * _BITS) | (ccls << _BITS) | C[idx + 1]))
 
